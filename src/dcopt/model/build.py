@@ -1,0 +1,25 @@
+"""Assemble the model: reads like the formulation (docs/formulation.md)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from ..data import ModelData
+from . import budget, costs, demand, fabrics, fleet, halls, sites
+
+
+def build_model(d: ModelData) -> pyo.ConcreteModel:
+    with PauseGC():
+        m = pyo.ConcreteModel(name=d.name or "dcopt")
+        costs.init(m)
+        sites.add(m, d)  # open[s,y]; opening cost
+        halls.add(m, d)  # build[s,h,y]; grid and site open, floor space; block costs
+        fabrics.add(m, d)  # fab[s,f,y]; fabric needs its site open; fabric fixed cost
+        fleet.add(m, d)  # buy, retire; active units; deployment and running costs
+        halls.add_capacity(m, d)  # active units fit in built halls
+        fabrics.add_link(m, d)  # purchases need their fabric
+        demand.add(m, d)  # alloc; training and inference demand
+        budget.add(m, d)  # yearly gross capex cap
+        costs.add_objective(m, d)  # named cost items and the TCO
+    return m

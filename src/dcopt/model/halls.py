@@ -1,0 +1,98 @@
+r"""Halls: blocks of a hall design (cooling, rack density), grid, floor space,
+and hall capacity.
+
+Variables
+    ``build[s, h, y]`` integer: blocks of design :math:`h` commissioned at
+    :math:`s` in year :math:`y \ge` ``power_available_year``, cooling allowed.
+
+Expressions
+    ``blocks_by[s, h, t]`` :math:`= E_{s,h} + \sum_{y \le t} build_{s,h,y}`
+    (existing blocks :math:`E` included; blocks never close).
+
+Constraints
+    ``grid[s, t]`` (grid limit, and blocks need the site open):
+
+    .. math:: \sum_h pue_{s,h}\, B_s\, blocks\_by_{s,h,t} \le P^{max}_s \, open\_by_{s,t}
+
+    ``floor_space[s]``: :math:`\sum_h blocks\_by_{s,h,T} \le` ``max_blocks``.
+
+    ``hall_capacity[s, h, t]`` (rated power, pooled per site and design):
+
+    .. math:: \sum_{g,f} u_{g,f}\, A_{s,h,g,f,t} \le B_s\, blocks\_by_{s,h,t}
+
+    with :math:`u_{g,f}` the MW of one unit (GPU and network power) and
+    :math:`A` the active units (:mod:`.fleet`).
+
+Costs
+    ``blocks`` in the build year; ``fixed_opex`` and ``facility_maintenance``
+    every year from it (existing blocks every year); ``facility_salvage``.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..data import ModelData
+from . import costs
+
+
+def add(m: pyo.ConcreteModel, d: ModelData) -> None:
+    m.BUILD = pyo.Set(initialize=d.build_keys, dimen=3, ordered=True)
+    m.build = pyo.Var(m.BUILD, domain=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, d.build_ub[k]))
+    builds_of: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for k in d.build_keys:
+        builds_of.setdefault(k[:2], []).append(k)
+    m.SITE_DESIGN = pyo.Set(
+        initialize=[(s, h) for s in d.sites for h in d.site_designs[s]], dimen=2, ordered=True
+    )
+
+    def blocks_by(m, s, h, t):
+        new = [m.build[k] for k in builds_of.get((s, h), ()) if k[2] <= t]
+        return pyo.quicksum(new, start=d.existing_blocks.get((s, h), 0))
+
+    m.blocks_by = pyo.Expression(m.SITE_DESIGN, d.years, rule=blocks_by)
+    has_build = {s for s, _, _ in d.build_keys}
+    opens = set(d.open_sites)
+    first_build = {}
+    for s, _, y in d.build_keys:
+        first_build[s] = min(first_build.get(s, y), y)
+
+    def grid_rows():
+        for s in d.sites:
+            if s not in has_build:
+                continue
+            years = [d.years[-1]] if s in opens else [t for t in d.years if t >= first_build[s]]
+            for t in years:
+                yield s, t
+
+    def grid(m, s, t):
+        used = pyo.quicksum(
+            d.pue[s, h] * d.block_mw[s] * m.blocks_by[s, h, t] for h in d.site_designs[s]
+        )
+        return used <= d.max_facility_mw[s] * m.open_by[s, t]
+
+    m.grid = pyo.Constraint(list(grid_rows()), rule=grid)
+
+    def floor_space(m, s):
+        return pyo.quicksum(m.blocks_by[s, h, d.years[-1]] for h in d.site_designs[s]) <= d.max_blocks[s]
+
+    m.floor_space = pyo.Constraint(
+        [s for s in d.sites if s in has_build and d.max_blocks[s] is not None], rule=floor_space
+    )
+    costs.add_terms(m, d, "build", m.build)
+
+
+def add_capacity(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Hall capacity: needs the active units of :mod:`.fleet`."""
+    rows: dict[tuple[str, str, int], list] = {}
+    for fk in d.fleet_keys:
+        s, h, g, f = fk
+        for t in d.years:
+            if (fk, t) in m.ACTIVE:
+                rows.setdefault((s, h, t), []).append((d.unit_mw[g, f], fk))
+
+    def hall_capacity(m, s, h, t):
+        load = pyo.quicksum(u * m.active_units[fk + (t,)] for u, fk in rows[s, h, t])
+        return load <= d.block_mw[s] * m.blocks_by[s, h, t]
+
+    m.hall_capacity = pyo.Constraint(list(rows), rule=hall_capacity)
