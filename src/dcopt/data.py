@@ -115,6 +115,7 @@ class ModelData:
     site_workloads: dict[str, list[str]]
 
     budget_musd: float | None
+    static_infeasibilities: list[str] = field(default_factory=list)
     capex_musd: dict[str, dict] = field(default_factory=dict)  # family -> key -> nominal M$
     cost_coef: dict[str, dict[str, dict]] = field(default_factory=dict)  # item -> family -> key -> M$
     cost_const: dict[str, float] = field(default_factory=dict)  # item -> M$
@@ -414,6 +415,8 @@ def prepare(inst: Instance) -> ModelData:
                 if need > 0 and perf[(g_name, f_name, w)] > 0:
                     alloc_keys.append((s_name, g_name, f_name, t, w))
 
+    static = _static_infeasibilities(inst, d_years=years, training=training, inference=inference,
+                                     alloc_keys=alloc_keys, existing_blocks=existing_blocks, pue=pue)
     budget = fin.annual_capex_budget_usd
     return ModelData(
         name=inst.name,
@@ -454,7 +457,36 @@ def prepare(inst: Instance) -> ModelData:
         capex_musd=dict(capex),
         cost_coef={item: dict(fams) for item, fams in coef.items()},
         cost_const=const,
+        static_infeasibilities=static,
     )
+
+
+def _static_infeasibilities(inst: Instance, d_years, training, inference, alloc_keys,
+                            existing_blocks, pue) -> list[str]:
+    """Infeasibilities visible before any solve: demand no GPU could ever serve,
+    existing blocks beyond a grid or floor limit."""
+    out = []
+    served = {(k[4], k[3]) for k in alloc_keys}
+    for t in d_years:
+        if training[t] > 0 and (sem.TRAINING, t) not in served:
+            out.append(f"training demand of {training[t]:g} in {t} cannot be served: no GPU can be "
+                       f"running at any site in {t} (check GPU sale years, power_available_year, "
+                       "allowed_cooling, densities and port speeds)")
+    for (r, t), need in inference.items():
+        if need > 0 and (r, t) not in served:
+            sites = [s.name for s in inst.sites if r in s.served_regions]
+            why = (f"no site serves region {r!r}" if not sites
+                   else f"no GPU can be running in {t} at the sites serving it ({', '.join(sites)})")
+            out.append(f"inference demand of {need:g} in region {r!r} in {t} cannot be served: {why}")
+    for s in inst.sites:
+        mine = {h: n for (site, h), n in existing_blocks.items() if site == s.name}
+        grid = sum(pue[(s.name, h)] * s.block_mw * n for h, n in mine.items())
+        if grid > s.max_facility_mw * (1 + 1e-9):
+            out.append(f"site {s.name!r}: existing blocks draw {grid:g} MW of facility power, above its "
+                       f"grid limit max_facility_mw {s.max_facility_mw:g}")
+        if s.max_blocks is not None and sum(mine.values()) > s.max_blocks:
+            out.append(f"site {s.name!r}: {sum(mine.values())} existing blocks exceed max_blocks {s.max_blocks}")
+    return out
 
 
 def _fleet_order(sites: list[str], designs: list[str], gpus: list[str], fabrics: list[str]):

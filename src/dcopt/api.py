@@ -1,0 +1,173 @@
+"""The Python API: `solve(instance) -> Solution`.
+
+Instance -> ModelData (index sets, numbers) -> Pyomo model -> HiGHS ->
+rounded plan -> costs -> `Solution`. The CLI is a thin layer over this.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .assemble import nominal_by_year, purchase_results, retirement_results, site_results, year_results
+from .costing import cost_plan
+from .data import ModelData, prepare
+from .extract import cost_items_usd, drop_idle_fixed_decisions, plan_from_model, round_integers
+from .io import load_instance
+from .model import build_model
+from .schema import Instance
+from .solution import Solution, SolverReport, Timings
+from .solver import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
+
+COST_TOLERANCE = 1e-6
+"""Relative tolerance between the model's cost items and the independent recomputation."""
+
+
+class InternalError(RuntimeError):
+    """A bug in dcopt (e.g. the model and the independent costing disagree)."""
+
+
+def solve(
+    instance: Instance | str | Path | dict[str, Any],
+    options: SolveOptions | None = None,
+    **option_values: Any,
+) -> Solution:
+    """Solve an instance for minimum TCO.
+
+    `instance` is an `Instance`, a path to an instance JSON file or a parsed
+    dict. Options are a `SolveOptions` or its fields as keywords
+    (`time_limit_s`, `mip_gap`, `threads`, `random_seed`, `log`).
+    """
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    if options is None:
+        options = SolveOptions(**option_values)
+    elif option_values:
+        options = options.model_copy(update=option_values)
+    timings = Timings()
+    t0 = time.perf_counter()
+    d = prepare(inst)
+    timings.prepare_s = time.perf_counter() - t0
+    if d.static_infeasibilities:
+        return _no_plan(inst, options, "infeasible", d.static_infeasibilities, timings)
+    t0 = time.perf_counter()
+    m = build_model(d)
+    timings.build_s = time.perf_counter() - t0
+    session = HighsSession(m)
+    outcome = session.solve(options)
+    timings.handoff_s = outcome.handoff_s
+    timings.solve_s = outcome.solve_s - outcome.handoff_s
+    return solution_from_session(inst, d, session, outcome, options, timings)
+
+
+def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, outcome: SolveOutcome,
+                          options: SolveOptions, timings: Timings) -> Solution:
+    """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
+    m = session.model
+    report = _report(options, outcome, m, timings)
+    if not outcome.has_plan:
+        status, message = _no_plan_status(outcome.termination)
+        diagnosis = ["HiGHS proved that no plan meets every constraint"] if status == "infeasible" else []
+        return Solution(
+            dcopt_version=__version__, instance_name=inst.name, status=status, has_plan=False,
+            message=message, solve_seconds=outcome.solve_s, diagnosis=diagnosis, solver=report,
+        )
+    t0 = time.perf_counter()
+    session.load_plan_values()
+    round_integers(m)
+    drop_idle_fixed_decisions(m, d)
+    plan = plan_from_model(m, d)
+    npv = cost_items_usd(m)
+    costs = cost_plan(inst, plan)
+    _agree(npv, costs.npv_usd)
+    tco = sum(npv.values())
+    status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
+    if status not in ("optimal", "time_limit", "interrupted"):
+        status = "error"
+    gap = outcome.gap
+    if outcome.bound is not None and outcome.objective is not None and tco != 0:
+        gap = max(0.0, (tco - outcome.bound * 1e6) / abs(tco))
+    timings.extract_s = time.perf_counter() - t0
+    report.timings = timings
+    message = {
+        "optimal": f"optimal within a relative gap of {options.mip_gap:g}",
+        "time_limit": f"time limit reached: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
+    }[status]
+    return Solution(
+        dcopt_version=__version__,
+        instance_name=inst.name,
+        status=status,
+        has_plan=True,
+        message=message,
+        tco_usd=tco,
+        mip_gap=gap,
+        solve_seconds=outcome.solve_s,
+        costs_npv_usd=npv,
+        costs_nominal_usd=nominal_by_year(costs),
+        sites=site_results(inst, plan, costs),
+        purchases=purchase_results(inst, plan),
+        retirements=retirement_results(inst, plan),
+        allocations=plan.allocations or [],
+        years=year_results(inst, plan, costs),
+        solver=report,
+    )
+
+
+def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> None:
+    scale = max(1.0, sum(abs(v) for v in recomputed_usd.values()))
+    bad = {k: (model_usd[k], recomputed_usd[k]) for k in model_usd
+           if abs(model_usd[k] - recomputed_usd[k]) > COST_TOLERANCE * scale}
+    if bad:
+        detail = "; ".join(f"{k}: model {a:,.2f} vs plan {b:,.2f} USD" for k, (a, b) in bad.items())
+        raise InternalError(f"bug: the model's cost items disagree with the plan's costing ({detail})")
+
+
+def _no_plan_status(termination: Termination) -> tuple[str, str]:
+    if termination is Termination.infeasible:
+        return "infeasible", "no plan exists: the instance is infeasible"
+    if termination is Termination.time_limit:
+        return "time_limit", "time limit reached before any plan was found"
+    if termination is Termination.interrupted:
+        return "interrupted", "interrupted before any plan was found"
+    if termination is Termination.unbounded:
+        return "error", "the model is unbounded (a bug: every decision is bounded)"
+    return "error", "HiGHS stopped without a plan"
+
+
+def _report(options: SolveOptions, outcome: SolveOutcome | None, m: Any, timings: Timings) -> SolverReport:
+    from pyomo.environ import Constraint, Var
+
+    nvars = nint = ncons = 0
+    if m is not None:
+        for v in m.component_data_objects(Var, descend_into=True):
+            nvars += 1
+            nint += v.is_integer()
+        ncons = sum(1 for _ in m.component_data_objects(Constraint, active=True))
+    bound = None
+    if outcome is not None and outcome.bound is not None and abs(outcome.bound) < 1e300:
+        bound = outcome.bound * 1e6
+    return SolverReport(
+        version=highs_version(),
+        highs_status=outcome.highs_status if outcome else "not run",
+        mip_gap_target=options.mip_gap,
+        time_limit_s=options.time_limit_s,
+        threads=options.threads,
+        random_seed=options.random_seed,
+        objective_bound_usd=bound,
+        variables=nvars,
+        integer_variables=nint,
+        constraints=ncons,
+        timings=timings,
+    )
+
+
+def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list[str],
+             timings: Timings) -> Solution:
+    return Solution(
+        dcopt_version=__version__, instance_name=inst.name, status=status, has_plan=False,
+        message="no plan exists: the instance is infeasible", diagnosis=diagnosis,
+        solver=_report(options, None, None, timings),
+    )

@@ -1,0 +1,117 @@
+"""`dcopt` command line: a thin layer over the Python API.
+
+Exit codes: 0 a plan was found (optimal, or a limit with a plan and its gap);
+1 no plan (infeasible, or a limit before any plan); 2 invalid input;
+3 an internal error (a bug). No traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InstanceError
+
+EXIT_PLAN, EXIT_NO_PLAN, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
+
+
+def _guard(fn):
+    """Turn expected failures into messages and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        debug = bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return fn(*args, **kwargs)
+        except InstanceError as exc:
+            if debug:
+                raise
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_INVALID)
+        except click.exceptions.Exit:
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                raise
+            click.echo(f"internal error ({type(exc).__name__}: {exc}); this is a bug in dcopt, "
+                       "please report it with the instance; rerun with --debug for the traceback",
+                       err=True)
+            sys.exit(EXIT_BUG)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dcopt")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def main(debug: bool) -> None:
+    """Design AI datacenters at minimum total cost of ownership."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the solution JSON here.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the solution tables as CSV files into this folder.")
+@click.option("--time-limit", type=float, default=None, help="Time limit for HiGHS, seconds.")
+@click.option("--mip-gap", type=float, default=None, help="Relative MIP gap (default 1e-4).")
+@click.option("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's choice).")
+@click.option("--seed", type=int, default=None, help="HiGHS random seed (default 0).")
+@click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
+@_guard
+def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
+          mip_gap: float | None, threads: int | None, seed: int | None, log: bool, quiet: bool) -> None:
+    """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
+    from .api import solve as solve_api
+    from .io import load_instance
+    from .solver import SolveOptions
+    from .writers import summary, write_csv, write_json
+
+    inst = load_instance(instance)
+    given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
+             "log": log or None}
+    options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
+    solution = solve_api(inst, options)
+    text = summary(solution)
+    click.echo(text.splitlines()[0] if quiet else text)
+    if output is not None:
+        write_json(solution, output)
+        click.echo(f"wrote {output}", err=True)
+    if csv_dir is not None and solution.has_plan:
+        write_csv(solution, csv_dir)
+        click.echo(f"wrote CSV tables to {csv_dir}", err=True)
+    sys.exit(EXIT_PLAN if solution.has_plan else EXIT_NO_PLAN)
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def validate(instance: Path) -> None:
+    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem."""
+    from .io import load_instance
+
+    inst = load_instance(instance)
+    click.echo(f"{instance}: valid ({len(inst.sites)} sites, {len(inst.years)} years, "
+               f"{len(inst.catalog.gpus)} GPU models)")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the instance format."""
+    from .schema import instance_json_schema
+
+    click.echo(json.dumps(instance_json_schema(), indent=1))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,142 @@
+"""Writers of a `Solution`: JSON, CSV tables and the readable summary."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+from .solution import Solution
+
+
+def write_json(solution: Solution, path: str | Path) -> None:
+    Path(path).write_text(solution.model_dump_json(indent=1) + "\n", encoding="utf-8")
+
+
+def read_solution(path: str | Path) -> Solution:
+    return Solution.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- CSV
+
+def csv_tables(solution: Solution) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Every table of the solution: name -> (header, rows)."""
+    tables: dict[str, tuple[list[str], list[list[object]]]] = {}
+    tables["costs"] = (
+        ["item", "npv_usd"] + [str(y) for y in _cost_years(solution)],
+        [[item, npv] + [solution.costs_nominal_usd.get(item, {}).get(y, 0.0) for y in _cost_years(solution)]
+         for item, npv in solution.costs_npv_usd.items()],
+    )
+    tables["sites"] = (
+        ["site", "region", "open_year", "opened_by_existing", "max_facility_mw", "year", "built_it_mw",
+         "facility_mw", "it_load_mw"],
+        [[s.name, s.region, s.open_year, s.opened_by_existing, s.max_facility_mw, y, s.built_it_mw[y],
+          s.facility_mw[y], s.it_load_mw[y]] for s in solution.sites for y in s.built_it_mw],
+    )
+    tables["blocks"] = (
+        ["site", "cooling", "rack_kw", "year", "blocks"],
+        [[s.name, b.cooling, b.rack_kw, b.year, b.blocks] for s in solution.sites for b in s.blocks],
+    )
+    tables["fabrics"] = (
+        ["site", "fabric", "year"],
+        [[s.name, f.fabric, f.year] for s in solution.sites for f in s.fabrics],
+    )
+    tables["purchases"] = (
+        ["site", "cooling", "rack_kw", "gpu", "fabric", "year", "gpus", "life_years", "resale_year"],
+        [[p.site, p.cooling, p.rack_kw, p.gpu, p.fabric, p.year, p.gpus, p.life_years, p.resale_year]
+         for p in solution.purchases],
+    )
+    tables["retirements"] = (
+        ["deployment", "site", "gpu", "fabric", "year", "gpus"],
+        [[r.deployment, r.site, r.gpu, r.fabric, r.year, r.gpus] for r in solution.retirements],
+    )
+    tables["allocations"] = (
+        ["site", "gpu", "fabric", "year", "workload", "gpus"],
+        [[a.site, a.gpu, a.fabric, a.year, a.workload, a.gpus] for a in solution.allocations],
+    )
+    tables["years"] = (
+        ["year", "workload", "demand", "delivered", "energy_mwh", "emissions_t", "capex_usd", "opex_usd"],
+        [row for y in solution.years for row in (
+            [[y.year, "training", y.training_demand, y.training_delivered, y.energy_mwh, y.emissions_t,
+              y.capex_usd, y.opex_usd]]
+            + [[y.year, f"inference:{r}", y.inference_demand[r], y.inference_delivered[r], "", "", "", ""]
+               for r in y.inference_demand]
+        )],
+    )
+    return tables
+
+
+def _cost_years(solution: Solution) -> list[int]:
+    years = {y for by_year in solution.costs_nominal_usd.values() for y in by_year}
+    years |= {y.year for y in solution.years}
+    return sorted(years)
+
+
+def write_csv(solution: Solution, folder: str | Path) -> list[Path]:
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (header, rows) in csv_tables(solution).items():
+        path = out / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- summary
+
+def _musd(usd: float) -> str:
+    return f"{usd / 1e6:,.2f} M$"
+
+
+def summary(solution: Solution, top: int = 6) -> str:
+    """A readable report: TCO and largest cost items, sites, purchase timeline."""
+    s = solution
+    lines = [f"{s.instance_name or 'instance'}: {s.status} ({s.message})"]
+    if not s.has_plan:
+        lines += [f"  - {d}" for d in s.diagnosis]
+        return "\n".join(lines)
+    lines.append(f"TCO {_musd(s.tco_usd or 0.0)} (NPV); gap {100 * (s.mip_gap or 0):.4f} %; "
+                 f"solved in {s.solve_seconds:.1f} s")
+    lines.append("")
+    lines.append("Largest cost items (NPV):")
+    items = sorted(s.costs_npv_usd.items(), key=lambda kv: -abs(kv[1]))
+    for item, usd in items[:top]:
+        if usd != 0:
+            lines.append(f"  {item:<24} {_musd(usd):>16}")
+    rest = sum(v for _, v in items[top:])
+    if rest:
+        lines.append(f"  {'other items':<24} {_musd(rest):>16}")
+    lines.append("")
+    lines.append("Sites:")
+    last = s.years[-1].year if s.years else None
+    for site in s.sites:
+        if site.open_year is None:
+            lines.append(f"  {site.name} ({site.region}): not opened")
+            continue
+        how = "existing" if site.opened_by_existing else f"opened {site.open_year}"
+        mw = site.built_it_mw.get(last, 0.0)
+        fac = site.facility_mw.get(last, 0.0)
+        lines.append(f"  {site.name} ({site.region}): {how}; {mw:g} MW IT built, {fac:.1f} of "
+                     f"{site.max_facility_mw:g} MW facility at {last}")
+        mix: dict[str, int] = defaultdict(int)
+        for b in site.blocks:
+            mix[f"{b.cooling} @ {b.rack_kw:g} kW"] += b.blocks
+        if mix:
+            lines.append("    halls: " + ", ".join(f"{n} x {k}" for k, n in mix.items()))
+        if site.fabrics:
+            lines.append("    fabrics: " + ", ".join(
+                f"{f.fabric} ({'existing' if f.year is None else f.year})" for f in site.fabrics))
+    lines.append("")
+    lines.append("Purchases and retirements:")
+    events = [(p.year, f"buy {p.gpus:>6} {p.gpu} at {p.site} ({p.cooling} @ {p.rack_kw:g} kW, {p.fabric}), "
+                        f"resold {p.resale_year}") for p in s.purchases]
+    events += [(r.year, f"retire {r.gpus:>3} existing {r.gpu} at {r.site}") for r in s.retirements]
+    for year, text in sorted(events):
+        lines.append(f"  {year}  {text}")
+    if not events:
+        lines.append("  none")
+    return "\n".join(lines)
