@@ -19,6 +19,7 @@ from .io import load_instance
 from .model import build_model
 from .schema import Instance
 from .solution import Solution, SolverReport, Timings
+from .verify import check_solution
 from .solver import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
 
 COST_TOLERANCE = 1e-6
@@ -96,7 +97,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
         "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
     }[status]
-    return Solution(
+    solution = Solution(
         dcopt_version=__version__,
         instance_name=inst.name,
         status=status,
@@ -114,6 +115,15 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         years=year_results(inst, plan, costs),
         solver=report,
     )
+    verify_or_raise(inst, solution)
+    return solution
+
+
+def verify_or_raise(inst: Instance, solution: Solution) -> None:
+    """Every plan is checked independently before it is returned; a failure is a bug."""
+    check = check_solution(inst, solution)
+    if not check.ok:
+        raise InternalError("bug: the plan found fails the independent check:\n" + check.text())
 
 
 def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> None:

@@ -106,6 +106,41 @@ def validate(instance: Path) -> None:
 
 
 @main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("solution", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def check(instance: Path, solution: Path) -> None:
+    """Recompute SOLUTION's constraints and costs from its plan alone (no solver).
+
+    Exit 0 when every constraint holds and every cost item matches within
+    1e-6 relative, 1 otherwise."""
+    from .io import load_instance
+    from .verify import check_solution
+    from .writers import read_solution
+
+    inst = load_instance(instance)
+    report = check_solution(inst, _read_solution(solution, read_solution))
+    click.echo(report.text())
+    sys.exit(0 if report.ok else 1)
+
+
+def _read_solution(path: Path, reader):
+    from pydantic import ValidationError
+
+    from .errors import Problem
+    from .io import json_path
+
+    try:
+        return reader(path)
+    except FileNotFoundError:
+        raise InstanceError([Problem("$", f"file not found: {path}", "check the path")]) from None
+    except ValidationError as exc:
+        problems = [Problem(json_path(tuple(e["loc"])), e["msg"], "give a solution JSON written by dcopt")
+                    for e in exc.errors(include_url=False)]
+        raise InstanceError(problems, str(path)) from None
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the instance format."""
     from .schema import instance_json_schema
