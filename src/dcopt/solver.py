@@ -18,7 +18,6 @@ from typing import Any
 
 import highspy
 import pyomo.environ as pyo
-from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,61 +80,71 @@ def highs_version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
 
 
-class _Tee(io.TextIOBase):
-    def write(self, text: str) -> int:
-        sys.stderr.write(text)
-        return len(text)
-
-
 class HighsSession:
-    """A model kept in HiGHS through Pyomo's persistent interface."""
+    """A model kept in HiGHS.
+
+    The hand-off goes through Pyomo's persistent `highs` interface
+    (`set_instance`), which also gives the map from Pyomo variables to HiGHS
+    columns. The run itself uses highspy's `solve()`, which runs HiGHS in a
+    worker thread so that Ctrl-C stops it cleanly (status `interrupted`, best
+    plan kept); Pyomo's own `solve()` calls the blocking `run()`.
+    """
 
     def __init__(self, model: pyo.ConcreteModel) -> None:
         self.model = model
         self.opt = Highs()
-        self.opt.config.load_solutions = False
-        self.opt.config.raise_exception_on_nonoptimal_result = False
         self._instance_set = False
-        self._last: Any = None
+
+    def ensure_instance(self) -> float:
+        """Hand the model to HiGHS once; return the seconds it took."""
+        if self._instance_set:
+            return 0.0
+        t0 = time.perf_counter()
+        self.opt.set_instance(self.model)
+        self._instance_set = True
+        return time.perf_counter() - t0
 
     @property
     def highs(self) -> highspy.Highs:
         """The underlying highspy object (for export and warm starts)."""
-        if not self._instance_set:
-            self.opt.set_instance(self.model)
-            self._instance_set = True
+        self.ensure_instance()
         return self.opt._solver_model
 
+    def column_of(self, var: Any) -> int | None:
+        """HiGHS column of a Pyomo variable (None if no constraint or cost uses it)."""
+        return self.opt._pyomo_var_to_solver_var_map.get(id(var))
+
     def solve(self, options: SolveOptions) -> SolveOutcome:
-        timer = HierarchicalTimer()
-        handoff_s = 0.0
-        if not self._instance_set:
-            t0 = time.perf_counter()
-            self.opt.set_instance(self.model)
-            handoff_s = time.perf_counter() - t0
-            self._instance_set = True
-        solver_options: dict[str, Any] = {"random_seed": options.random_seed}
-        t0 = time.perf_counter()
-        res = self.opt.solve(
-            self.model,
-            tee=[_Tee()] if options.log else [],
-            timer=timer,
-            time_limit=options.time_limit_s,
-            rel_gap=options.mip_gap,
-            threads=options.threads,
-            solver_options=solver_options,
-        )
-        solve_s = time.perf_counter() - t0
-        self._last = res
+        handoff_s = self.ensure_instance()
         h = self.opt._solver_model
+        h.setOptionValue("output_flag", bool(options.log))
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("time_limit", options.time_limit_s if options.time_limit_s else highspy.kHighsInf)
+        h.setOptionValue("mip_rel_gap", options.mip_gap)
+        h.setOptionValue("threads", options.threads or 0)
+        h.setOptionValue("random_seed", options.random_seed)
+        log = io.StringIO()
+
+        def on_log(event: Any) -> None:
+            log.write(event.message)
+            if options.log:
+                sys.stderr.write(event.message)
+
+        h.cbLogging += on_log
+        h.HandleKeyboardInterrupt = True
+        t0 = time.perf_counter()
+        try:
+            h.solve()
+        finally:
+            h.cbLogging -= on_log
+        solve_s = time.perf_counter() - t0
         status = h.getModelStatus()
         info = h.getInfo()
         has_plan = info.primal_solution_status == 2
         objective = info.objective_function_value if has_plan else None
-        bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
-        gap = None
-        if has_plan:
-            gap = info.mip_gap if info.mip_node_count >= 0 else 0.0
+        is_mip = info.mip_node_count >= 0
+        bound = info.mip_dual_bound if is_mip else objective
+        gap = (info.mip_gap if is_mip else 0.0) if has_plan else None
         return SolveOutcome(
             termination=termination_of(status),
             has_plan=has_plan,
@@ -145,10 +154,14 @@ class HighsSession:
             handoff_s=handoff_s,
             solve_s=solve_s,
             highs_status=h.modelStatusToString(status),
-            log=res.solver_log,
+            log=log.getvalue(),
             extra={"mip_node_count": info.mip_node_count},
         )
 
     def load_plan_values(self) -> None:
         """Load the incumbent into the Pyomo variables (only when a plan exists)."""
-        self._last.solution_loader.load_vars()
+        values = self.opt._solver_model.getSolution().col_value
+        column = self.opt._pyomo_var_to_solver_var_map
+        for var in self.model.component_data_objects(pyo.Var, descend_into=True):
+            j = column.get(id(var))
+            var.set_value(values[j] if j is not None else 0.0, skip_validation=True)
