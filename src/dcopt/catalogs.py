@@ -25,13 +25,18 @@ def shipped_catalog_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json"))
 
 
+def is_catalog_name(ref: str) -> bool:
+    """A name without a path separator and without `.json` names a shipped catalog (SPEC 7.21)."""
+    return "/" not in ref and "\\" not in ref and not ref.endswith(".json")
+
+
 def find_catalog(ref: str, base_dir: Path) -> Path | None:
     """Resolve a catalog reference (SPEC 7.21).
 
     A name without a path separator and without `.json` is a shipped catalog;
     anything else is a path relative to `base_dir` (the instance's folder).
     """
-    if "/" not in ref and "\\" not in ref and not ref.endswith(".json"):
+    if is_catalog_name(ref):
         folder = shipped_catalog_dir()
         path = folder / f"{ref}.json" if folder is not None else None
         return path if path is not None and path.is_file() else None

@@ -11,7 +11,6 @@ grid too small): that is diagnosed after solving, not rejected here.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 from .errors import Problem
@@ -25,24 +24,34 @@ def check_instance(inst: Instance) -> list[Problem]:
     return problems
 
 
-def _duplicates(path: str, values: Iterable[object], what: str) -> list[Problem]:
-    counts = Counter(values)
-    return [
-        Problem(path, f"duplicate {what} {value!r} ({n} entries)", f"give each {what} once")
-        for value, n in counts.items()
-        if n > 1
-    ]
+def _show(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def _duplicates(path: str, key: str, values: Iterable[object], what: str, fix: str) -> list[Problem]:
+    """A problem at `path[i].key` for each entry repeating the `key` of an earlier entry."""
+    first: dict[object, int] = {}
+    out: list[Problem] = []
+    for i, value in enumerate(values):
+        if value in first:
+            out.append(Problem(f"{path}[{i}].{key}",
+                               f"duplicate {what} {_show(value)}, already at {path}[{first[value]}]", fix))
+        first.setdefault(value, i)
+    return out
 
 
 def unique_names(inst: Instance) -> list[Problem]:
     c = inst.catalog
+    rename = "rename this entry or remove one of the two"
     return [
-        *_duplicates("catalog.gpus", (g.name for g in c.gpus), "GPU name"),
-        *_duplicates("catalog.cooling", (k.name for k in c.cooling), "cooling name"),
-        *_duplicates("catalog.densities", (d.rack_kw for d in c.densities), "rack_kw"),
-        *_duplicates("catalog.fabrics", (f.name for f in c.fabrics), "fabric name"),
-        *_duplicates("sites", (s.name for s in inst.sites), "site name"),
-        *_duplicates("demand.inference", (d.region for d in inst.demand.inference), "region"),
+        *_duplicates("catalog.gpus", "name", (g.name for g in c.gpus), "GPU name", rename),
+        *_duplicates("catalog.cooling", "name", (k.name for k in c.cooling), "cooling name", rename),
+        *_duplicates("catalog.densities", "rack_kw", (d.rack_kw for d in c.densities), "rack_kw",
+                     "give each rack_kw once: remove one of the two or change its rack_kw"),
+        *_duplicates("catalog.fabrics", "name", (f.name for f in c.fabrics), "fabric name", rename),
+        *_duplicates("sites", "name", (s.name for s in inst.sites), "site name", rename),
+        *_duplicates("demand.inference", "region", (d.region for d in inst.demand.inference), "region",
+                     "list each region once: merge the two perf maps into one entry"),
     ]
 
 
@@ -69,11 +78,11 @@ def _year_map_covers(path: str, value: object, years: Iterable[int], what: str) 
     missing = [y for y in years if str(y) not in value]
     if not missing:
         return []
-    shown = ", ".join(str(y) for y in missing[:6]) + (" ..." if len(missing) > 6 else "")
-    return [
-        Problem(path, f"year map misses {what} {shown}",
-                f"add a value for each of these years, or give one number for all years")
-    ]
+    more = " ..." if len(missing) > 6 else ""
+    shown = ", ".join(str(y) for y in missing[:6]) + more
+    keys = ", ".join(f'"{y}"' for y in missing[:6]) + more
+    return [Problem(path, f"year map misses {what}{'s' if len(missing) > 1 else ''} {shown}",
+                    f"add {keys} to the map, or give one number for every year")]
 
 
 def year_maps(inst: Instance) -> list[Problem]:
@@ -127,8 +136,9 @@ def existing_assets(inst: Instance) -> list[Problem]:
             out.append(_unknown(f"{path}.gpu", d.gpu, list(gpus), "GPU"))
         elif d.gpus % gpus[d.gpu].unit_gpus:
             unit = gpus[d.gpu].unit_gpus
+            near = [n for n in (d.gpus - d.gpus % unit, d.gpus - d.gpus % unit + unit) if n > 0]
             out.append(Problem(f"{path}.gpus", f"{d.gpus} is not a multiple of {d.gpu}'s unit_gpus ({unit})",
-                               f"give a multiple of {unit}, e.g. {d.gpus - d.gpus % unit}"))
+                               f"give a multiple of {unit}, e.g. {' or '.join(map(str, near))}"))
         if d.purchase_year >= inst.horizon.start_year:
             out.append(Problem(f"{path}.purchase_year",
                                f"purchase_year {d.purchase_year} is not before start_year "

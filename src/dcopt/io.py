@@ -11,12 +11,13 @@ import difflib
 import json
 import types
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from .catalogs import find_catalog, shipped_catalog_names
+from .catalogs import find_catalog, is_catalog_name, shipped_catalog_names
 from .checks import check_instance
 from .errors import InstanceError, Problem
 from .schema import Instance
@@ -45,23 +46,30 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
             label,
         )
     data = dict(data)
-    catalog = data.get("catalog")
-    if isinstance(catalog, str):
-        data["catalog"] = _load_catalog_ref(catalog, base, label)
+    catalog_file = None
+    if isinstance(data.get("catalog"), str):
+        catalog_file, data["catalog"] = _load_catalog_ref(data["catalog"], base, label)
 
     try:
         instance = Instance.model_validate(data)
     except ValidationError as exc:
-        raise InstanceError(problems_from_validation(exc), label) from None
-    problems = check_instance(instance)
+        problems = problems_from_validation(exc)
+    else:
+        problems = check_instance(instance)
     if problems:
+        if catalog_file is not None:  # say where a problem of a referenced catalog is
+            problems = [replace(p, message=f"{p.message} (in {catalog_file})")
+                        if p.path.startswith(("catalog.", "catalog[")) else p for p in problems]
         raise InstanceError(problems, label)
     return instance
 
 
 def _read_json(path: Path, where: str) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InstanceError([Problem(where, f"{path} is not UTF-8 text (byte {exc.start})",
+                                     "save the file as UTF-8 JSON")]) from None
     except FileNotFoundError:
         raise InstanceError([Problem(where, f"file not found: {path}", "check the path")]) from None
     except OSError as exc:
@@ -76,16 +84,19 @@ def _read_json(path: Path, where: str) -> Any:
         ) from None
 
 
-def _load_catalog_ref(ref: str, base: Path, label: str) -> Any:
+def _load_catalog_ref(ref: str, base: Path, label: str) -> tuple[Path, Any]:
+    """The catalog file a reference names, and its parsed content."""
     path = find_catalog(ref, base)
     if path is None:
-        names = ", ".join(shipped_catalog_names()) or "none"
-        raise InstanceError(
-            [Problem("catalog", f"no catalog named {ref!r}",
-                     f"use a shipped catalog ({names}) or a path to a catalog JSON file, "
-                     "relative to the instance file")],
-            label,
-        )
+        if is_catalog_name(ref):
+            names = ", ".join(shipped_catalog_names()) or "none"
+            problem = Problem("catalog", f"no shipped catalog named {ref!r}",
+                              f"use a shipped catalog ({names}), or a path to a catalog JSON file "
+                              "relative to the instance file")
+        else:
+            problem = Problem("catalog", f"catalog file not found: {base / ref}",
+                              "check the path; a relative path is relative to the instance file's folder")
+        raise InstanceError([problem], label)
     data = _read_json(path, "catalog")
     if not isinstance(data, dict):
         raise InstanceError(
@@ -93,7 +104,7 @@ def _load_catalog_ref(ref: str, base: Path, label: str) -> Any:
                      "give an object with gpus, cooling, densities and fabrics")],
             label,
         )
-    return data
+    return path, data
 
 
 # --------------------------------------------------------------------------- pydantic errors -> problems
@@ -111,48 +122,78 @@ def json_path(loc: tuple[Any, ...]) -> str:
 
 
 def problems_from_validation(exc: ValidationError) -> list[Problem]:
-    """One problem per location, in the order pydantic found them."""
+    """One problem per location, in the order pydantic found them.
+
+    A value that fits no member of a union (a number or a year map) gives one
+    error per member: members that reject the value's type are dropped when
+    another member accepts it, and merged into one "expected X or Y" otherwise.
+    """
+    errors = [(err, *_clean_loc(tuple(err["loc"]))) for err in exc.errors(include_url=False)]
+    members: dict[tuple[Any, ...], dict[str, bool]] = {}  # union loc -> member -> rejects the type
+    for err, loc, _, _, union in errors:
+        if union is not None:
+            rejects = len(loc) == len(union[0]) and err["type"] in _TYPE_ERRORS
+            by_member = members.setdefault(union[0], {})
+            by_member[union[1]] = by_member.get(union[1], True) and rejects
     by_path: dict[str, Problem] = {}
-    for err in exc.errors(include_url=False):
-        loc, owner, field = _clean_loc(tuple(err["loc"]))
+    for err, loc, owner, field, union in errors:
         path = json_path(loc)
-        problem = _problem(err, path, owner, field)
-        # a union (number or year map) reports one error per member: keep the first
+        if union is not None and members[union[0]][union[1]]:
+            if not all(members[union[0]].values()):
+                continue  # another member accepts the value's type and reports what is wrong
+            want = " or ".join(_member_kind(m) for m in members[union[0]])
+            problem = Problem(path, f"expected {want}, got {_got(err.get('input'))}",
+                              f"give {want}{_about(owner, field)}")
+        else:
+            problem = _problem(err, path, owner, field)
         by_path.setdefault(path, problem)
     return list(by_path.values())
 
 
 _UNION_TAGS = ("float", "int", "bool", "str", "dict[", "list[", "constrained-", "function-", "tagged-union")
+_TYPE_ERRORS = {"float_type", "float_parsing", "int_type", "int_parsing", "bool_type", "bool_parsing",
+                "string_type", "dict_type", "list_type", "model_type", "model_attributes_type"}
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None, str | None]:
-    """Drop pydantic's union-member tags from `loc`; return the model owning the last field."""
-    model: Any = Instance
+def _member_kind(tag: str) -> str:
+    """What a union member (pydantic's tag, e.g. 'constrained-float') expects, in words."""
+    for prefix, kind in (("dict[str,", "a year map"), ("dict[", "an object"), ("list[", "a list"),
+                         ("bool", "true or false"), ("str", "a string"), ("int", "a whole number")):
+        if tag.startswith(prefix):
+            return kind
+    return "a number" if "float" in tag else tag
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None, str | None,
+                                             tuple[tuple[Any, ...], str] | None]:
+    """Drop pydantic's union-member tags from `loc`.
+
+    Returns the clean loc, the model owning the last field, that field, and
+    (loc of the union, member tag) for an error inside a union, else None.
+    """
     owner: type[BaseModel] | None = None
     field: str | None = None
+    union: tuple[tuple[Any, ...], str] | None = None
     clean: list[Any] = []
     current: Any = Instance
     for part in loc:
-        if isinstance(part, str) and _is_model(current):
-            if part in current.model_fields:
-                owner, field = current, part
-                clean.append(part)
-                current = current.model_fields[part].annotation
-                continue
-            if part.startswith(_UNION_TAGS) or part.endswith("]"):
-                continue
+        if isinstance(part, str) and _is_model(current) and part in current.model_fields:
+            owner, field = current, part
+            clean.append(part)
+            current = current.model_fields[part].annotation
+        elif isinstance(part, str) and not _is_model(current) and part.startswith(_UNION_TAGS):
+            if union is None:
+                union = (tuple(clean), part)
+        elif isinstance(part, str) and _is_model(current):
             owner, field = current, part  # unknown key
             clean.append(part)
             current = None
-            continue
-        if isinstance(part, str) and part.startswith(_UNION_TAGS):
-            continue
-        clean.append(part)
-        current = _element(current, part)
-        if _is_model(current):
-            owner = current
-    del model
-    return tuple(clean), owner, field
+        else:
+            clean.append(part)
+            current = _element(current, part)
+            if _is_model(current):
+                owner = current
+    return tuple(clean), owner, field, union
 
 
 def _is_model(tp: Any) -> bool:
@@ -184,42 +225,57 @@ def _problem(err: dict[str, Any], path: str, owner: type[BaseModel] | None, fiel
     kind = err["type"]
     ctx = err.get("ctx") or {}
     got = err.get("input")
-    desc = ""
-    if owner is not None and field is not None and field in owner.model_fields:
-        desc = owner.model_fields[field].description or ""
-    about = f" ({desc.rstrip('.')})" if desc else ""
+    about = _about(owner, field)
     if kind == "extra_forbidden":
         allowed = sorted(owner.model_fields) if owner is not None else []
         close = difflib.get_close_matches(str(field), allowed, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        return Problem(path, f"unknown key {field!r}",
-                       f"{hint}remove it or correct its spelling; allowed keys here: {', '.join(allowed)}")
+        fix = (f"did you mean {close[0]!r}? correct the spelling or remove the key" if close
+               else f"remove it or correct its spelling; allowed keys here: {', '.join(allowed)}")
+        return Problem(path, f"unknown key {field!r}", fix)
     if kind == "missing":
         return Problem(path, "required key is missing", f"add {field!r}{about}")
     if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<",
               "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()), "")
+        bound = f"{bound:g}" if isinstance(bound, float) else bound
         return Problem(path, f"must be {op} {bound}, got {got!r}", f"give a value {op} {bound}{about}")
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "finite_number"):
-        want = "a whole number" if kind.startswith("int") else "a finite number"
-        return Problem(path, f"expected {want}, got {_kind(got)} {_short(got)}", f"give {want}{about}")
+        want = {"finite_number": "a finite number"}.get(kind, "a whole number" if kind.startswith("int")
+                                                        else "a number")
+        return Problem(path, f"expected {want}, got {_got(got)}", f"give {want}{about}")
     if kind in ("bool_type", "bool_parsing"):
-        return Problem(path, f"expected true or false, got {_short(got)}", f"write true or false{about}")
+        return Problem(path, f"expected true or false, got {_got(got)}", f"write true or false{about}")
     if kind in ("string_type",):
-        return Problem(path, f"expected a string, got {_kind(got)} {_short(got)}", f"give a name in quotes{about}")
+        return Problem(path, f"expected a string, got {_got(got)}", f"give a name in quotes{about}")
     if kind in ("string_too_short",):
         return Problem(path, "must not be empty", f"give a non-empty name{about}")
-    if kind in ("list_type", "too_short"):
-        msg = err["msg"][0].lower() + err["msg"][1:]
-        return Problem(path, msg, f"give a JSON list{about}")
+    if kind == "list_type":
+        return Problem(path, f"expected a JSON list, got {_got(got)}", f"give a list{about}")
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return Problem(path, f"must hold at least {least} entr{'y' if least == 1 else 'ies'}, got none",
+                       f"add {'an entry' if least == 1 else f'{least} entries'}{about}")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return Problem(path, f"expected a JSON object, got {_kind(got)} {_short(got)}", f"give an object{about}")
+        return Problem(path, f"expected a JSON object, got {_got(got)}", f"give an object{about}")
     if kind == "value_error":
         msg = str(ctx.get("error", err["msg"]))
         text, _, fix = msg.partition("; ")
         return Problem(path, text, fix or f"correct the value{about}")
     return Problem(path, err["msg"], f"correct the value{about}")
+
+
+def _about(owner: type[BaseModel] | None, field: str | None) -> str:
+    """' (the field's description)' to append to a fix, or ''."""
+    desc = ""
+    if owner is not None and field is not None and field in owner.model_fields:
+        desc = owner.model_fields[field].description or ""
+    return f" ({desc.rstrip('.')})" if desc else ""
+
+
+def _got(value: Any) -> str:
+    """What was given, for a message: 'a string \'20k\'', 'null'."""
+    return "null" if value is None else f"{_kind(value)} {_short(value)}"
 
 
 def _kind(value: Any) -> str:

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -58,11 +59,18 @@ class Strict(BaseModel):
 def _check_year_keys(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if isinstance(value, dict):
         for key in value:
-            if not (key.isdigit() and len(key) == 4):
+            if not (key.isascii() and key.isdigit() and len(key) == 4):
                 raise ValueError(
                     f"year key {key!r} is not a four-digit year; write years as strings like \"2027\""
                 )
     return value
+
+
+def _not_before(value: int, info: ValidationInfo, first: str, last: str) -> None:
+    """Raise if `value` (field `last`) is before the already validated field `first`."""
+    start = info.data.get(first)
+    if start is not None and value < start:
+        raise ValueError(f"{first} {start} is after {last} {value}; make {last} >= {first} (swap them)")
 
 
 # --------------------------------------------------------------------------- horizon, finance, options
@@ -74,13 +82,11 @@ class Horizon(Strict):
     start_year: int = Field(ge=1900, le=2200, description="First planning year.")
     end_year: int = Field(ge=1900, le=2200, description="Last planning year (inclusive).")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Horizon:
-        if self.start_year > self.end_year:
-            raise ValueError(
-                f"start_year {self.start_year} is after end_year {self.end_year}; swap them"
-            )
-        return self
+    @field_validator("end_year")
+    @classmethod
+    def _ordered(cls, end_year: int, info: ValidationInfo) -> int:
+        _not_before(end_year, info, "start_year", "end_year")
+        return end_year
 
     @property
     def years(self) -> list[int]:
@@ -155,18 +161,21 @@ class Gpu(Strict):
 
     _years = field_validator("price_usd_per_gpu")(_check_year_keys)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Gpu:
-        if self.first_year > self.last_year:
+    @field_validator("last_year")
+    @classmethod
+    def _ordered(cls, last_year: int, info: ValidationInfo) -> int:
+        _not_before(last_year, info, "first_year", "last_year")
+        return last_year
+
+    @field_validator("price_decline_per_year")
+    @classmethod
+    def _decline_needs_number(cls, decline: float | None, info: ValidationInfo) -> float | None:
+        if decline is not None and isinstance(info.data.get("price_usd_per_gpu"), dict):
             raise ValueError(
-                f"first_year {self.first_year} is after last_year {self.last_year}; swap them"
+                "not allowed with a year map price_usd_per_gpu; drop price_decline_per_year "
+                "(a year map already states every year's price), or give the price as one number"
             )
-        if isinstance(self.price_usd_per_gpu, dict) and self.price_decline_per_year is not None:
-            raise ValueError(
-                "price_decline_per_year is given with a year-map price; drop one of them "
-                "(a year map already states every year's price)"
-            )
-        return self
+        return decline
 
     @property
     def decline_per_year(self) -> float:

@@ -1,0 +1,418 @@
+"""Bad instances are rejected through the CLI with exit code 2, one problem per
+JSON path, each with a fix, and no traceback (SPEC 7.11, 7.13, 7.14, 7.17, 7.21).
+
+Every case starts from the small valid instance `base()` (`conftest.small_instance`, the
+shape of shared/cases/h1_single_year_resale.json) and breaks one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import cases_dir, small_instance
+
+from dcopt.cli import main
+from dcopt.schema import Instance
+
+DEPLOYMENT = {"site": "s1", "cooling": "air", "rack_kw": 20, "gpu": "g1", "fabric": "eth",
+              "purchase_year": 2024, "gpus": 16, "price_usd_per_gpu": 25000}
+
+
+def base() -> dict:
+    return small_instance()
+
+
+BASE = small_instance()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _key(part: str) -> str | int:
+    return int(part) if part.isdigit() and len(part) < 4 else part
+
+
+def _walk(data: dict, path: str) -> tuple[dict | list, str | int]:
+    parts = [_key(p) for p in path.split(".")]
+    for p in parts[:-1]:
+        data = data[p]
+    return data, parts[-1]
+
+
+def put(path: str, value) -> Callable[[dict], None]:
+    """An edit setting `path` ('sites.0.block_mw') to `value`."""
+
+    def edit(d: dict) -> None:
+        obj, last = _walk(d, path)
+        obj[last] = copy.deepcopy(value)
+
+    return edit
+
+
+def drop(path: str) -> Callable[[dict], None]:
+    def edit(d: dict) -> None:
+        obj, last = _walk(d, path)
+        del obj[last]
+
+    return edit
+
+
+def rename(path: str, new: str) -> Callable[[dict], None]:
+    def edit(d: dict) -> None:
+        obj, last = _walk(d, path)
+        obj[new] = obj.pop(last)
+
+    return edit
+
+
+def append(path: str, value) -> Callable[[dict], None]:
+    def edit(d: dict) -> None:
+        obj, last = _walk(d, path)
+        obj[last].append(copy.deepcopy(value))
+
+    return edit
+
+
+def both(*edits: Callable[[dict], None]) -> Callable[[dict], None]:
+    def edit(d: dict) -> None:
+        for e in edits:
+            e(d)
+
+    return edit
+
+
+def existing(**changes) -> Callable[[dict], None]:
+    """Add one existing deployment (and a block holding it), with `changes`."""
+    return put("existing", {"blocks": [{"site": "s1", "cooling": "air", "rack_kw": 20, "blocks": 1}],
+                            "deployments": [{**DEPLOYMENT, **changes}]})
+
+
+def run(args: list[str]):
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def problems(stderr: str) -> dict[str, tuple[str, str]]:
+    """`{json path: (what is wrong, fix)}` from the CLI's report."""
+    lines = stderr.splitlines()
+    out = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"^  (\S+): (.+)$", line)
+        if m and i + 1 < len(lines) and lines[i + 1].startswith("      fix: "):
+            out[m.group(1)] = (m.group(2), lines[i + 1][len("      fix: "):])
+    return out
+
+
+def count(stderr: str) -> int:
+    m = re.search(r"invalid instance \((\d+) problems?\)", stderr)
+    assert m, stderr
+    return int(m.group(1))
+
+
+def assert_invalid(file: Path, path: str, words: tuple[str, ...] = (), fix_words: tuple[str, ...] = (),
+                   commands: tuple[str, ...] = ("validate", "solve")) -> str:
+    """Every command exits 2 and reports `path` with a message holding `words` and a fix."""
+    stderr = ""
+    for command in commands:
+        code, stdout, stderr = run([command, str(file)])
+        assert code == 2, (command, code, stdout, stderr)
+        assert "Traceback" not in stdout + stderr
+        assert stdout == ""
+        found = problems(stderr)
+        assert path in found, f"{path!r} not reported by {command}:\n{stderr}"
+        message, fix = found[path]
+        assert len(fix) > 8, stderr
+        for w in words:
+            assert w.lower() in message.lower(), f"{w!r} not in {message!r}"
+        for w in fix_words:
+            assert w.lower() in fix.lower(), f"{w!r} not in fix {fix!r}"
+        assert count(stderr) == len(stderr.split("\n      fix: ")) - 1
+    return stderr
+
+
+def write(tmp_path: Path, data, name: str = "inst.json") -> Path:
+    file = tmp_path / name
+    file.write_text(data if isinstance(data, str) else json.dumps(data, indent=1))
+    return file
+
+
+# --------------------------------------------------------------------------- one broken thing each
+
+TWO_YEARS = put("horizon.end_year", 2027)
+
+CASES: list[tuple[str, Callable[[dict], None], str, tuple[str, ...], tuple[str, ...]]] = [
+    # id, edit, JSON path reported, words of the message, words of the fix
+    ("unknown-top-key", put("optoins", {}), "optoins", ("unknown key",), ("did you mean 'options'",)),
+    ("unknown-deep-key", rename("sites.0.max_facility_mw", "max_facility_MW"), "sites[0].max_facility_MW",
+     ("unknown key",), ("did you mean 'max_facility_mw'",)),
+    ("unknown-catalog-key", put("catalog.gpus.0.nic_gpbs", 400), "catalog.gpus[0].nic_gpbs",
+     ("unknown key",), ("did you mean 'nic_gbps'",)),
+    ("string-for-number", put("sites.0.block_mw", "0.1"), "sites[0].block_mw", ("number", "'0.1'"), ("number",)),
+    ("number-for-name", put("catalog.gpus.0.name", 7), "catalog.gpus[0].name", ("string", "7"), ("quotes",)),
+    ("list-for-object", put("finance", [0.1]), "finance", ("object", "list"), ("object",)),
+    ("bool-for-number", put("options.load_factor", True), "options.load_factor", ("number", "true"), ("number",)),
+    ("number-for-bool", put("catalog.cooling.0.liquid", 0), "catalog.cooling[0].liquid", ("true or false",),
+     ("true or false",)),
+    ("string-for-int", put("horizon.start_year", "2026"), "horizon.start_year", ("whole number",), ("whole",)),
+    ("float-for-int", put("catalog.gpus.0.unit_gpus", 8.5), "catalog.gpus[0].unit_gpus", ("whole number",),
+     ("whole",)),
+    ("string-for-price", put("catalog.gpus.0.price_usd_per_gpu", "20k"), "catalog.gpus[0].price_usd_per_gpu",
+     ("number", "year map"), ("year map",)),
+    ("missing-horizon", drop("horizon"), "horizon", ("missing",), ("add 'horizon'",)),
+    ("missing-block-mw", drop("sites.0.block_mw"), "sites[0].block_mw", ("missing",), ("add 'block_mw'",)),
+    ("missing-discount-rate", drop("finance.discount_rate"), "finance.discount_rate", ("missing",),
+     ("discount_rate",)),
+    ("no-sites", put("sites", []), "sites", ("at least 1",), ("add",)),
+    ("negative-power", put("sites.0.max_facility_mw", -1), "sites[0].max_facility_mw", (">= 0", "-1"), (">= 0",)),
+    ("negative-price", put("catalog.gpus.0.price_usd_per_gpu", -5), "catalog.gpus[0].price_usd_per_gpu",
+     (">= 0", "-5"), (">= 0",)),
+    ("negative-price-in-map", put("catalog.gpus.0.price_usd_per_gpu", {"2026": -5}),
+     "catalog.gpus[0].price_usd_per_gpu.2026", (">= 0",), (">= 0",)),
+    ("negative-electricity-map", put("sites.0.electricity_usd_per_mwh", {"2026": -1}),
+     "sites[0].electricity_usd_per_mwh.2026", (">= 0",), (">= 0",)),
+    ("negative-demand", put("demand.training.2026", -50), "demand.training.2026", (">= 0",), (">= 0",)),
+    ("negative-inference-demand", put("demand.inference", [{"region": "us-east", "perf": {"2026": -1}}]),
+     "demand.inference[0].perf.2026", (">= 0",), (">= 0",)),
+    ("negative-carbon-price", put("finance.carbon_price_usd_per_t", -1), "finance.carbon_price_usd_per_t",
+     (">= 0",), (">= 0",)),
+    ("zero-block-mw", put("sites.0.block_mw", 0), "sites[0].block_mw", ("> 0",), ("> 0",)),
+    ("zero-pue", put("catalog.cooling.0.pue", 0), "catalog.cooling[0].pue", ("> 0",), ("> 0",)),
+    ("zero-pue-override", put("sites.0.pue_overrides", {"air": 0}), "sites[0].pue_overrides.air", ("> 0",),
+     ("> 0",)),
+    ("zero-rack-kw", put("catalog.densities.0.rack_kw", 0), "catalog.densities[0].rack_kw", ("> 0",), ("> 0",)),
+    ("zero-system-kw", put("catalog.gpus.0.system_kw_per_gpu", 0), "catalog.gpus[0].system_kw_per_gpu",
+     ("> 0",), ("> 0",)),
+    ("zero-depreciation", put("catalog.gpus.0.depreciation_years", 0), "catalog.gpus[0].depreciation_years",
+     ("> 0",), ("> 0",)),
+    ("zero-facility-life", put("finance.facility_life_years", 0), "finance.facility_life_years", ("> 0",),
+     ("> 0",)),
+    ("discount-rate-minus-one", put("finance.discount_rate", -1), "finance.discount_rate", ("> -1",), ("> -1",)),
+    ("nan-discount-rate", put("finance.discount_rate", float("nan")), "finance.discount_rate", ("finite",),
+     ("finite",)),
+    ("load-factor-above-one", put("options.load_factor", 1.2), "options.load_factor", ("<= 1", "1.2"), ("<= 1",)),
+    ("availability-above-one", put("catalog.fabrics.0.availability", 1.5), "catalog.fabrics[0].availability",
+     ("<= 1",), ("<= 1",)),
+    ("empty-life-choices", put("options.life_choices_years", []), "options.life_choices_years", ("at least 1",),
+     ("add",)),
+    ("start-after-end", put("horizon.start_year", 2027), "horizon.end_year", ("2027", "2026"), ("end_year",)),
+    ("first-after-last-year", put("catalog.gpus.0.first_year", 2027), "catalog.gpus[0].last_year",
+     ("2027", "2026"), ("last_year",)),
+    ("duplicate-gpu", append("catalog.gpus", BASE["catalog"]["gpus"][0]), "catalog.gpus[1].name",
+     ("duplicate", "'g1'", "catalog.gpus[0]"), ("rename",)),
+    ("duplicate-site", append("sites", BASE["sites"][0]), "sites[1].name", ("duplicate", "'s1'"), ("rename",)),
+    ("duplicate-cooling", append("catalog.cooling", BASE["catalog"]["cooling"][0]), "catalog.cooling[1].name",
+     ("duplicate", "'air'"), ("rename",)),
+    ("duplicate-fabric", append("catalog.fabrics", BASE["catalog"]["fabrics"][0]), "catalog.fabrics[1].name",
+     ("duplicate", "'eth'"), ("rename",)),
+    ("duplicate-rack-kw", append("catalog.densities", {"rack_kw": 20.0, "capex_usd_per_rack": 1}),
+     "catalog.densities[1].rack_kw", ("duplicate", "20"), ("once",)),
+    ("duplicate-region", put("demand.inference", [{"region": "us-east", "perf": {"2026": 1}},
+                                                  {"region": "us-east", "perf": {"2026": 2}}]),
+     "demand.inference[1].region", ("duplicate", "'us-east'"), ("merge",)),
+    ("unknown-allowed-cooling", put("sites.0.allowed_cooling", ["air", "dlc"]), "sites[0].allowed_cooling[1]",
+     ("unknown cooling", "'dlc'"), ("air",)),
+    ("unknown-pue-override", put("sites.0.pue_overrides", {"dlc": 1.1}), "sites[0].pue_overrides.dlc",
+     ("unknown cooling", "'dlc'"), ("air",)),
+    ("existing-unknown-gpu", existing(gpu="h100"), "existing.deployments[0].gpu", ("unknown GPU", "'h100'"),
+     ("g1",)),
+    ("existing-unknown-fabric", existing(fabric="ib"), "existing.deployments[0].fabric",
+     ("unknown fabric", "'ib'"), ("eth",)),
+    ("existing-unknown-site", existing(site="s9"), "existing.deployments[0].site", ("unknown site", "'s9'"),
+     ("s1",)),
+    ("existing-block-unknown-site",
+     put("existing", {"blocks": [{"site": "s2", "cooling": "air", "rack_kw": 20, "blocks": 1}]}),
+     "existing.blocks[0].site", ("unknown site",), ("s1",)),
+    ("existing-unknown-rack-kw", existing(rack_kw=30), "existing.deployments[0].rack_kw", ("30",), ("20",)),
+    ("existing-no-hall-design",
+     both(append("catalog.densities", {"rack_kw": 50, "capex_usd_per_rack": 1}),
+          put("existing", {"blocks": [{"site": "s1", "cooling": "air", "rack_kw": 50, "blocks": 1}]})),
+     "existing.blocks[0].rack_kw", ("no hall design", "40"), ("density",)),
+    ("existing-purchase-year-in-horizon", existing(purchase_year=2026), "existing.deployments[0].purchase_year",
+     ("2026", "start_year"), ("before",)),
+    ("existing-gpus-not-unit-multiple", existing(gpus=12), "existing.deployments[0].gpus",
+     ("12", "multiple", "8"), ("multiple of 8",)),
+    ("existing-negative-blocks",
+     put("existing", {"blocks": [{"site": "s1", "cooling": "air", "rack_kw": 20, "blocks": -1}]}),
+     "existing.blocks[0].blocks", (">= 0",), (">= 0",)),
+    ("electricity-map-misses-year", both(TWO_YEARS, put("sites.0.electricity_usd_per_mwh", {"2026": 100})),
+     "sites[0].electricity_usd_per_mwh", ("2027",), ("2027",)),
+    ("price-map-misses-year", both(TWO_YEARS, put("catalog.gpus.0.last_year", 2030),
+                                   put("catalog.gpus.0.price_usd_per_gpu", {"2026": 20000})),
+     "catalog.gpus[0].price_usd_per_gpu", ("2027", "purchasable"), ("2027",)),
+    ("price-map-with-decline", both(put("catalog.gpus.0.price_usd_per_gpu", {"2026": 20000}),
+                                    put("catalog.gpus.0.price_decline_per_year", 0.1)),
+     "catalog.gpus[0].price_decline_per_year", ("year map",), ("drop",)),
+    ("bad-year-key", put("demand.training", {"20x6": 5}), "demand.training", ("'20x6'", "year"), ('"2027"',)),
+    ("bad-year-key-electricity", put("sites.0.electricity_usd_per_mwh", {"2026": 100, "26": 100}),
+     "sites[0].electricity_usd_per_mwh", ("'26'", "year"), ('"2027"',)),
+    ("unknown-shipped-catalog", put("catalog", "no_such_catalog"), "catalog", ("'no_such_catalog'",),
+     ("shipped",)),
+    ("missing-catalog-file", put("catalog", "catalogs/missing.json"), "catalog", ("not found", "missing.json"),
+     ("relative to",)),
+    ("catalog-wrong-type", put("catalog", 5), "catalog", ("object",), ("shipped",)),
+]
+
+
+@pytest.mark.parametrize(("edit", "path", "words", "fix_words"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_instance(tmp_path, edit, path, words, fix_words):
+    data = base()
+    edit(data)
+    assert_invalid(write(tmp_path, data), path, words, fix_words)
+
+
+def test_at_least_twenty_kinds():
+    assert len(CASES) >= 20
+
+
+def test_malformed_json_gives_line_and_column(tmp_path):
+    text = json.dumps(base(), indent=1).replace('"start_year": 2026,', '"start_year": 2026', 1)  # line 4
+    file = write(tmp_path, text)
+    stderr = assert_invalid(file, "$", ("malformed JSON", "line 5, column"), ("comma",))
+    assert count(stderr) == 1
+
+
+def test_top_level_not_an_object(tmp_path):
+    assert_invalid(write(tmp_path, [base()]), "$", ("JSON object", "list"), ("{",))
+
+
+def test_instance_file_not_found(tmp_path):
+    code, _stdout, stderr = run(["validate", str(tmp_path / "nope.json")])
+    assert code == 2 and "nope.json" in stderr and "fix:" in stderr and "Traceback" not in stderr
+
+
+def test_empty_file(tmp_path):
+    assert_invalid(write(tmp_path, ""), "$", ("malformed JSON", "line 1"), ())
+
+
+def test_catalog_file_is_checked_too(tmp_path):
+    cat = copy.deepcopy(BASE["catalog"])
+    cat["cooling"][0]["pue"] = -1
+    write(tmp_path, cat, "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    assert_invalid(write(tmp_path, data), "catalog.cooling[0].pue", ("> 0", "cat.json"), ())
+
+
+def test_malformed_catalog_file(tmp_path):
+    write(tmp_path, "{\"gpus\": [}", "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    assert_invalid(write(tmp_path, data), "catalog", ("malformed JSON", "cat.json", "line 1"), ())
+
+
+def test_several_problems_reported_at_once(tmp_path):
+    data = base()
+    data["sites"][0]["block_mw"] = 0                          # schema
+    data["sites"][0]["colour"] = "red"                        # schema, unknown key
+    data["finance"]["discount_rate"] = "8%"                   # schema, type
+    data["options"]["load_factor"] = 2                        # schema, range
+    del data["catalog"]["gpus"][0]["training_perf"]           # schema, missing
+    stderr = assert_invalid(write(tmp_path, data), "sites[0].block_mw")
+    found = problems(stderr)
+    assert set(found) == {"sites[0].block_mw", "sites[0].colour", "finance.discount_rate",
+                          "options.load_factor", "catalog.gpus[0].training_perf"}
+    assert count(stderr) == 5
+
+
+def test_several_cross_reference_problems_reported_at_once(tmp_path):
+    data = base()
+    data["catalog"]["gpus"].append(copy.deepcopy(data["catalog"]["gpus"][0]))   # duplicate GPU
+    data["sites"][0]["allowed_cooling"] = ["dlc"]                                # unknown cooling
+    data["sites"][0]["electricity_usd_per_mwh"] = {"2025": 100}                  # misses 2026
+    data["existing"] = {"deployments": [{**DEPLOYMENT, "gpus": 3, "fabric": "ib", "purchase_year": 2030}]}
+    stderr = assert_invalid(write(tmp_path, data), "catalog.gpus[1].name")
+    assert set(problems(stderr)) == {
+        "catalog.gpus[1].name", "sites[0].allowed_cooling[0]", "sites[0].electricity_usd_per_mwh",
+        "existing.deployments[0].gpus", "existing.deployments[0].fabric", "existing.deployments[0].purchase_year",
+    }
+    assert count(stderr) == 6
+
+
+def test_subprocess_exit_code_and_no_traceback(tmp_path):
+    data = base()
+    data["sites"][0]["max_facility_MW"] = data["sites"][0].pop("max_facility_mw")
+    file = write(tmp_path, data)
+    for command in ("validate", "solve"):
+        proc = subprocess.run([sys.executable, "-m", "dcopt.cli", command, str(file)],
+                              check=False, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc
+        assert proc.stdout == ""
+        assert "Traceback" not in proc.stderr
+        assert "sites[0].max_facility_MW: unknown key" in proc.stderr
+        assert "did you mean 'max_facility_mw'" in proc.stderr
+        assert "sites[0].max_facility_mw: required key is missing" in proc.stderr
+
+
+def test_subprocess_malformed_json(tmp_path):
+    file = write(tmp_path, '{"name": "x" "horizon": {}}')
+    proc = subprocess.run([sys.executable, "-m", "dcopt.cli", "validate", str(file)],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "line 1, column 14" in proc.stderr and "fix:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- valid but infeasible (SPEC 7.13)
+
+
+def test_demand_in_unserved_region_is_infeasible_not_invalid(tmp_path):
+    data = base()
+    data["demand"]["inference"] = [{"region": "eu-west", "perf": {"2026": 10}}]
+    file = write(tmp_path, data)
+    code, stdout, stderr = run(["validate", str(file)])
+    assert code == 0, stderr
+    assert "valid" in stdout
+    code, stdout, stderr = run(["solve", str(file)])
+    assert code == 1, stdout + stderr
+    assert "infeasible" in stdout + stderr
+    assert "eu-west" in stdout + stderr
+    assert "Traceback" not in stdout + stderr
+
+
+def test_demand_outside_horizon_and_zero_demand_unserved_are_fine(tmp_path):
+    data = base()
+    data["demand"]["training"]["2031"] = 5                              # outside the horizon: ignored
+    data["demand"]["inference"] = [{"region": "eu-west", "perf": {"2026": 0}}]
+    code, _, stderr = run(["validate", str(write(tmp_path, data))])
+    assert code == 0, stderr
+
+
+# --------------------------------------------------------------------------- valid cases and the schema
+
+
+def _case_files() -> list[Path]:
+    folder = cases_dir()
+    return sorted(folder.glob("*.json")) if folder is not None else []
+
+
+def test_reference_cases_validate(cases):
+    files = [f for f in _case_files() if f.name != "expected.json"]
+    assert files
+    for file in files:
+        code, stdout, stderr = run(["validate", str(file)])
+        assert code == 0, (file.name, stderr)
+        assert stdout.startswith(f"{file}: valid")
+
+
+def test_base_is_valid(tmp_path):
+    code, _stdout, stderr = run(["validate", str(write(tmp_path, base()))])
+    assert code == 0, stderr
+
+
+def test_schema_prints_json_matching_instance():
+    code, stdout, _ = run(["schema"])
+    assert code == 0
+    schema = json.loads(stdout)
+    assert set(schema["properties"]) == set(Instance.model_fields)
+    assert set(schema["required"]) == {"horizon", "finance", "catalog", "sites"}
+    assert schema["additionalProperties"] is False
+    assert {"type": "string"} in schema["properties"]["catalog"]["anyOf"]
