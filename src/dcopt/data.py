@@ -186,6 +186,18 @@ def prepare(inst: Instance) -> ModelData:
 
     facility_years_left = {y: sum(disc[t] for t in years if t >= y) for y in years}
 
+    def block_items(s_name: str, h: str, y: int) -> dict[str, float]:
+        """NPV (M$) per cost item of one block of design h built at s in year y."""
+        site = site_by_name[s_name]
+        cap = block_capex[(s_name, h)]
+        return {
+            "blocks": M(cap) * disc[y],
+            "fixed_opex": M(site.fixed_opex_usd_per_mw_year * site.block_mw) * facility_years_left[y],
+            "facility_maintenance": M(fin.facility_maintenance_frac_per_year * cap) * facility_years_left[y],
+            "facility_salvage": -M(cap) * sem.residual(salvage_year - y, fin.facility_life_years)
+            * disc[salvage_year],
+        }
+
     for s in inst.sites:
         allowed = set(s.allowed_cooling) if s.allowed_cooling is not None else set(coolings)
         held = {h for (site, h) in existing_blocks if site == s.name} | dep_designs[s.name]
@@ -206,19 +218,25 @@ def prepare(inst: Instance) -> ModelData:
         build_years = [y for y in years if y >= s.power_available_year]
         buildable[s.name] = []
         most_new = 0
+        candidates = {}
         for h in site_designs[s.name]:
             if designs[h][0] not in allowed:
                 continue
             ub = sem.max_blocks_under_grid(grid_left, pue[(s.name, h)], s.block_mw)
             if floor_left is not None:
                 ub = min(ub, floor_left)
-            if ub <= 0 or not build_years:
-                continue
+            if ub > 0 and build_years:
+                candidates[h] = ub
+        for h in _undominated(s.name, candidates, held, designs, build_years, block_capex, block_items,
+                              [g.min_rack_kw for g in cat.gpus], {k.name: k.liquid for k in cat.cooling},
+                              pue):
+            ub = candidates[h]
             most_new = max(most_new, ub)
             buildable[s.name].append(h)
             for y in build_years:
                 build_keys.append((s.name, h, y))
                 build_ub[(s.name, h, y)] = ub
+        site_designs[s.name] = [h for h in site_designs[s.name] if h in buildable[s.name] or h in held]
         site_max_it_mw[s.name] = s.block_mw * (n_existing + most_new)
         if s.name not in open_sites and buildable[s.name]:
             open_keys.extend((s.name, y) for y in years)
@@ -233,17 +251,9 @@ def prepare(inst: Instance) -> ModelData:
 
     # blocks: capex, recurring costs from the build year on, salvage
     for key in build_keys:
-        s_name, h, y = key
-        site = site_by_name[s_name]
-        cap = block_capex[(s_name, h)]
-        add("blocks", "build", key, M(cap) * disc[y])
-        add("fixed_opex", "build", key,
-            M(site.fixed_opex_usd_per_mw_year * site.block_mw) * facility_years_left[y])
-        add("facility_maintenance", "build", key,
-            M(fin.facility_maintenance_frac_per_year * cap) * facility_years_left[y])
-        add("facility_salvage", "build", key,
-            -M(cap) * sem.residual(salvage_year - y, fin.facility_life_years) * disc[salvage_year])
-        capex["build"][key] = M(cap)
+        for item, value in block_items(*key).items():
+            add(item, "build", key, value)
+        capex["build"][key] = M(block_capex[key[:2]])
     for (s_name, h), n in existing_blocks.items():
         site = site_by_name[s_name]
         const["fixed_opex"] += M(site.fixed_opex_usd_per_mw_year * site.block_mw) * n * facility_years_left[y0]
@@ -487,6 +497,50 @@ def _static_infeasibilities(inst: Instance, d_years, training, inference, alloc_
         if s.max_blocks is not None and sum(mine.values()) > s.max_blocks:
             out.append(f"site {s.name!r}: {sum(mine.values())} existing blocks exceed max_blocks {s.max_blocks}")
     return out
+
+
+def _undominated(site: str, candidates: dict[str, int], held: set[str], designs, build_years,
+                 block_capex, block_items, min_racks: list[float], liquid: dict[str, bool],
+                 pue: dict[tuple[str, str], float]) -> list[str]:
+    """Buildable designs that no other design dominates.
+
+    Design A dominates design B at a site when A can host every GPU B can
+    (A is liquid if B is, and no catalog GPU's ``min_rack_kw`` falls between
+    their densities; a denser rack always qualifies), A's PUE there is no
+    higher (so every unit's energy and carbon cost no more, and the grid
+    allows at least as many blocks) and A's blocks cost no more: in the NPV
+    of all cost items together and in gross capex (the budget), for every
+    build year. Any plan building B is
+    then matched by one building A instead, at no higher TCO, so B is dropped
+    for new builds. Of two equal designs the first in catalog order stays. A
+    design holding existing blocks or units at the site is kept (its existing
+    capacity is pooled with new blocks of the design). Checked per instance,
+    never assumed: negative discount rates or odd rack prices keep designs.
+    """
+    order = list(candidates)
+
+    def hosts(h: str) -> set[int]:
+        rack = designs[h][1]
+        return {i for i, need in enumerate(min_racks) if need <= rack}
+
+    def npv(h: str, y: int) -> float:
+        return sum(block_items(site, h, y).values())
+
+    def dominates(a: str, b: str) -> bool:
+        if liquid[designs[b][0]] and not liquid[designs[a][0]]:
+            return False
+        if pue[(site, a)] > pue[(site, b)] or candidates[a] < candidates[b] or not hosts(a) >= hosts(b):
+            return False
+        if block_capex[(site, a)] > block_capex[(site, b)]:
+            return False
+        if any(npv(a, y) > npv(b, y) for y in build_years):
+            return False
+        equal = (hosts(a) == hosts(b) and block_capex[(site, a)] == block_capex[(site, b)]
+                 and pue[(site, a)] == pue[(site, b)] and liquid[designs[a][0]] == liquid[designs[b][0]]
+                 and all(npv(a, y) == npv(b, y) for y in build_years))
+        return not equal or order.index(a) < order.index(b)
+
+    return [h for h in order if h in held or not any(dominates(o, h) for o in order if o != h)]
 
 
 def _fleet_order(sites: list[str], designs: list[str], gpus: list[str], fabrics: list[str]):
