@@ -10,15 +10,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pyomo.environ import value as pyo_value
+
 from . import __version__
 from .assemble import nominal_by_year, purchase_results, retirement_results, site_results, year_results
 from .costing import cost_plan
-from .data import ModelData, prepare
+from .data import USD_PER_MUSD, Elastic, ModelData, prepare
+from .diagnose import diagnose
 from .extract import cost_items_usd, drop_idle_fixed_decisions, plan_from_model, round_integers
 from .io import load_instance
 from .model import build_model
 from .schema import Instance
-from .solution import Solution, SolverReport, Timings
+from .semantics import TRAINING
+from .solution import Solution, SolverReport, Timings, UnmetDemand
 from .verify import check_solution
 from .solver import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
 
@@ -48,10 +52,10 @@ def solve(
         options = options.model_copy(update=option_values)
     timings = Timings()
     t0 = time.perf_counter()
-    d = prepare(inst)
+    d = prepare(inst, _elastic(options))
     timings.prepare_s = time.perf_counter() - t0
     if d.static_infeasibilities:
-        return _no_plan(inst, options, "infeasible", d.static_infeasibilities, timings)
+        return _no_plan(inst, options, "infeasible", _diagnosis(inst, options), timings)
     t0 = time.perf_counter()
     m = build_model(d)
     timings.build_s = time.perf_counter() - t0
@@ -62,6 +66,29 @@ def solve(
     return solution_from_session(inst, d, session, outcome, options, timings)
 
 
+def _elastic(options: SolveOptions) -> Elastic | None:
+    if options.allow_unmet_usd_per_perf is None:
+        return None
+    return Elastic(unmet_penalty_musd_per_perf=options.allow_unmet_usd_per_perf / USD_PER_MUSD)
+
+
+def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
+    if not options.diagnose:
+        return ["no diagnosis asked for (diagnose=False)"]
+    return diagnose(inst, options).lines()
+
+
+def _unmet(m: Any, d: ModelData) -> tuple[list[UnmetDemand], float]:
+    if not hasattr(m, "unmet"):
+        return [], 0.0
+    out = []
+    for (w, t), v in m.unmet.items():
+        need = d.training_demand[t] if w == TRAINING else d.inference_demand[(w, t)]
+        if (v.value or 0.0) > 1e-9 * max(1.0, need):
+            out.append(UnmetDemand(workload=w, year=t, demand=need, unmet=float(v.value)))
+    return out, pyo_value(m.penalty["unmet_demand"]) * USD_PER_MUSD
+
+
 def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, outcome: SolveOutcome,
                           options: SolveOptions, timings: Timings) -> Solution:
     """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
@@ -69,7 +96,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
     report = _report(options, outcome, m, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
-        diagnosis = ["HiGHS proved that no plan meets every constraint"] if status == "infeasible" else []
+        diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
         return Solution(
             dcopt_version=__version__, instance_name=inst.name, status=status, has_plan=False,
             message=message, solve_seconds=_total(timings), diagnosis=diagnosis, solver=report,
@@ -83,12 +110,14 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
     costs = cost_plan(inst, plan)
     _agree(npv, costs.npv_usd)
     tco = sum(npv.values())
+    unmet, unmet_penalty = _unmet(m, d)
     status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
     if status not in ("optimal", "time_limit", "interrupted"):
         status = "error"
     gap = outcome.gap
-    if outcome.bound is not None and outcome.objective is not None and tco != 0:
-        gap = max(0.0, (tco - outcome.bound * 1e6) / abs(tco))
+    if outcome.bound is not None and outcome.objective is not None and tco + unmet_penalty != 0:
+        objective = tco + unmet_penalty
+        gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
     timings.extract_s = time.perf_counter() - t0
     report.timings = timings
     message = {
@@ -113,6 +142,8 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         retirements=retirement_results(inst, plan),
         allocations=plan.allocations or [],
         years=year_results(inst, plan, costs),
+        unmet_demand=unmet,
+        unmet_penalty_usd=unmet_penalty,
         solver=report,
     )
     verify_or_raise(inst, solution)
@@ -162,7 +193,7 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, m: Any, timings
         ncons = sum(1 for _ in m.component_data_objects(Constraint, active=True))
     bound = None
     if outcome is not None and outcome.bound is not None and abs(outcome.bound) < 1e300:
-        bound = outcome.bound * 1e6
+        bound = outcome.bound * USD_PER_MUSD
     return SolverReport(
         version=highs_version(),
         highs_status=outcome.highs_status if outcome else "not run",

@@ -67,10 +67,15 @@ def main(debug: bool) -> None:
 @click.option("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's choice).")
 @click.option("--seed", type=int, default=None, help="HiGHS random seed (default 0).")
 @click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
+@click.option("--allow-unmet", "allow_unmet", type=float, default=None, metavar="PENALTY_USD_PER_UNIT",
+              help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
+                   "plan with the shortfall priced, instead of failing.")
+@click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
 @_guard
 def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
-          mip_gap: float | None, threads: int | None, seed: int | None, log: bool, quiet: bool) -> None:
+          mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
+          allow_unmet: float | None, no_diagnose: bool, quiet: bool) -> None:
     """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
     from .api import solve as solve_api
     from .io import load_instance
@@ -79,7 +84,8 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
 
     inst = load_instance(instance)
     given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
-             "log": log or None}
+             "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
+             "diagnose": False if no_diagnose else None}
     options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
     solution = solve_api(inst, options)
     text = summary(solution)

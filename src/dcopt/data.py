@@ -44,6 +44,35 @@ COST_ITEMS: tuple[str, ...] = (
 
 CAPEX_ITEMS: tuple[str, ...] = ("site_opening", "fabric_fixed", "blocks", "deployments")
 
+PENALTY_ITEMS: tuple[str, ...] = ("unmet_demand", "relaxation")
+"""Objective terms that are not costs of SPEC 5: priced unmet demand (--allow-unmet)
+and the penalties of an elastic diagnosis. Never part of the TCO."""
+
+RELAXABLE_RULES: tuple[str, ...] = ("power_year", "sale_years", "port_speed")
+BUDGET_EXCESS_WEIGHT_PER_MUSD = 0.05
+"""Elastic penalty of 1 M$ over budget, against 1 per MW over a grid limit (about 20 M$ of capex)."""
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """Penalised slack on business constraints, for `--allow-unmet` and for
+    explaining infeasibility (SPEC itself has none: the default is `None`).
+
+    `unmet_penalty_musd_per_perf`: demand may go unmet at this price per unit
+    of throughput per year (discounted like any cash flow of that year).
+    `limits`: grid MW, floor blocks and the budget may be exceeded, at a
+    penalty per MW, block or M$. `relax`: structural rules that may be
+    broken at a penalty per MW-year (builds and purchases before
+    power_available_year, purchases outside a GPU's sale years, GPUs on a
+    fabric slower than their port). `tco_weight` scales the SPEC costs in
+    the objective (small in a diagnosis, where the penalties are the point).
+    """
+
+    unmet_penalty_musd_per_perf: float | None = None
+    limits: bool = False
+    relax: frozenset[str] = frozenset()
+    tco_weight: float = 1.0
+
 # Variable keys
 SiteYear = tuple[str, int]
 FabKey = tuple[str, str, int]  # site, fabric, year
@@ -116,6 +145,9 @@ class ModelData:
 
     budget_musd: float | None
     static_infeasibilities: list[str] = field(default_factory=list)
+    elastic: Elastic | None = None
+    demand_rows: list[tuple[str, int]] = field(default_factory=list)  # (workload, year) with demand > 0
+    relaxed: dict[str, dict] = field(default_factory=dict)  # family -> key -> text of the broken rule
     capex_musd: dict[str, dict] = field(default_factory=dict)  # family -> key -> nominal M$
     cost_coef: dict[str, dict[str, dict]] = field(default_factory=dict)  # item -> family -> key -> M$
     cost_const: dict[str, float] = field(default_factory=dict)  # item -> M$
@@ -124,8 +156,8 @@ class ModelData:
         return [(site, y) for (s, y) in self.open_keys if s == site and y <= year]
 
 
-def prepare(inst: Instance) -> ModelData:
-    """Turn a validated instance into model data."""
+def prepare(inst: Instance, elastic: Elastic | None = None) -> ModelData:
+    """Turn a validated instance into model data (`elastic`: see `Elastic`)."""
     cat = inst.catalog
     years = inst.years
     y0, y_end = years[0], years[-1]
@@ -149,7 +181,9 @@ def prepare(inst: Instance) -> ModelData:
         if sem.is_design(k, d)
     }
 
-    coef: dict[str, dict[str, dict]] = {item: defaultdict(dict) for item in COST_ITEMS}
+    relax = elastic.relax if elastic is not None else frozenset()
+    relaxed: dict[str, dict] = defaultdict(dict)
+    coef: dict[str, dict[str, dict]] = {item: defaultdict(dict) for item in (*COST_ITEMS, *PENALTY_ITEMS)}
     const: dict[str, float] = {item: 0.0 for item in COST_ITEMS}
     capex: dict[str, dict] = defaultdict(dict)
 
@@ -215,7 +249,7 @@ def prepare(inst: Instance) -> ModelData:
         grid_left = max(0.0, s.max_facility_mw - grid_used)
         floor_left = None if s.max_blocks is None else max(0, s.max_blocks - n_existing)
         max_blocks[s.name] = s.max_blocks
-        build_years = [y for y in years if y >= s.power_available_year]
+        build_years = [y for y in years if y >= s.power_available_year or "power_year" in relax]
         buildable[s.name] = []
         most_new = 0
         candidates = {}
@@ -254,6 +288,10 @@ def prepare(inst: Instance) -> ModelData:
         for item, value in block_items(*key).items():
             add(item, "build", key, value)
         capex["build"][key] = M(block_capex[key[:2]])
+        early = site_by_name[key[0]].power_available_year - key[2]
+        if early > 0:
+            add("relaxation", "build", key, site_by_name[key[0]].block_mw * early)
+            relaxed["build"][key] = f"built {early} year(s) before power is available"
     for (s_name, h), n in existing_blocks.items():
         site = site_by_name[s_name]
         const["fixed_opex"] += M(site.fixed_opex_usd_per_mw_year * site.block_mw) * n * facility_years_left[y0]
@@ -292,10 +330,12 @@ def prepare(inst: Instance) -> ModelData:
                 if not sem.fits(g, coolings[k_name], densities[rack]):
                     continue
                 buy_years = [
-                    y for y in years if g.first_year <= y <= g.last_year and y >= s.power_available_year
+                    y for y in years
+                    if (g.first_year <= y <= g.last_year or "sale_years" in relax)
+                    and (y >= s.power_available_year or "power_year" in relax)
                 ]
                 for f in cat.fabrics:
-                    if not sem.attaches(g, f):
+                    if not sem.attaches(g, f) and "port_speed" not in relax:
                         continue
                     ub = int(site_max_it_mw[s.name] / unit_mw[(g.name, f.name)] + 1e-9)
                     if ub <= 0:
@@ -317,7 +357,12 @@ def prepare(inst: Instance) -> ModelData:
     for key in buy_keys:
         s_name, h, g_name, f_name, y, life = key
         g, f = gpus[g_name], fabrics[f_name]
-        cap = M(sem.unit_capex_usd(g, f, y))
+        if relax:
+            broken = _broken_purchase_rules(site_by_name[s_name], g, f, y)
+            if broken:
+                add("relaxation", "buy", key, unit_mw[(g_name, f_name)] * sum(w for _, w in broken))
+                relaxed["buy"][key] = "; ".join(text for text, _ in broken)
+        cap = M(_unit_capex_any_year(g, f, y))
         capex["buy"][key] = cap
         add("deployments", "buy", key, cap * disc[y])
         energy = carbon = maint = 0.0
@@ -425,8 +470,23 @@ def prepare(inst: Instance) -> ModelData:
                 if need > 0 and perf[(g_name, f_name, w)] > 0:
                     alloc_keys.append((s_name, g_name, f_name, t, w))
 
+    demand_rows = [(sem.TRAINING, t) for t in years if training[t] > 0]
+    demand_rows += [(r, t) for r in regions for t in years if inference[(r, t)] > 0]
     static = _static_infeasibilities(inst, d_years=years, training=training, inference=inference,
                                      alloc_keys=alloc_keys, existing_blocks=existing_blocks, pue=pue)
+    if elastic is not None:
+        if elastic.unmet_penalty_musd_per_perf is not None:
+            for w, t in demand_rows:
+                add("unmet_demand", "unmet", (w, t), elastic.unmet_penalty_musd_per_perf * disc[t])
+            static = [p for p in static if not p.startswith(("training demand", "inference demand"))]
+        if elastic.limits:
+            for s_name in dict.fromkeys(k[0] for k in build_keys):
+                add("relaxation", "grid_excess", s_name, 1.0)
+                if max_blocks[s_name] is not None:
+                    add("relaxation", "floor_excess", s_name, site_by_name[s_name].block_mw)
+            if fin.annual_capex_budget_usd is not None:
+                for t in years:
+                    add("relaxation", "budget_excess", t, BUDGET_EXCESS_WEIGHT_PER_MUSD)
     budget = fin.annual_capex_budget_usd
     return ModelData(
         name=inst.name,
@@ -468,7 +528,32 @@ def prepare(inst: Instance) -> ModelData:
         cost_coef={item: dict(fams) for item, fams in coef.items()},
         cost_const=const,
         static_infeasibilities=static,
+        elastic=elastic,
+        demand_rows=demand_rows,
+        relaxed=dict(relaxed),
     )
+
+
+def _broken_purchase_rules(site, g, f, y: int) -> list[tuple[str, float]]:
+    """Rules a purchase key of an elastic model breaks, with a weight (years or 1)."""
+    out = []
+    if y < site.power_available_year:
+        out.append((f"bought {site.power_available_year - y} year(s) before power is available",
+                    site.power_available_year - y))
+    if y < g.first_year or y > g.last_year:
+        off = g.first_year - y if y < g.first_year else y - g.last_year
+        out.append((f"{g.name} bought in {y}, outside its sale years {g.first_year}-{g.last_year}", off))
+    if not sem.attaches(g, f):
+        out.append((f"{g.name} needs {g.nic_gbps:g} Gb/s ports, {f.name} serves {f.max_gbps_per_port:g}", 1.0))
+    return out
+
+
+def _unit_capex_any_year(g, f, y: int) -> float:
+    """Unit capex in `y`; outside a year-map price's years (elastic models only) the nearest year's."""
+    if isinstance(g.price_usd_per_gpu, dict) and str(y) not in g.price_usd_per_gpu:
+        near = min((int(k) for k in g.price_usd_per_gpu), key=lambda k: (abs(k - y), k))
+        return g.unit_gpus * (g.price_usd_per_gpu[str(near)] + sem.net_capex_usd_per_gpu(f, g))
+    return sem.unit_capex_usd(g, f, y)
 
 
 def _static_infeasibilities(inst: Instance, d_years, training, inference, alloc_keys,

@@ -74,6 +74,15 @@ class YearResult(_Out):
     opex_usd: float
 
 
+class UnmetDemand(_Out):
+    """Demand left unmet (only with --allow-unmet)."""
+
+    workload: str = Field(description="'training' or an inference region.")
+    year: int
+    demand: float
+    unmet: float
+
+
 class Timings(_Out):
     prepare_s: float = 0.0
     build_s: float = 0.0
@@ -120,6 +129,12 @@ class Solution(_Out):
     allocations: list[p.Allocation] = Field(default_factory=list)
     years: list[YearResult] = Field(default_factory=list)
     diagnosis: list[str] = Field(default_factory=list, description="Why no plan exists, when none does.")
+    unmet_demand: list[UnmetDemand] = Field(
+        default_factory=list, description="With --allow-unmet: demand the plan leaves unmet."
+    )
+    unmet_penalty_usd: float = Field(
+        0.0, description="With --allow-unmet: NPV of the price of unmet demand (not part of tco_usd)."
+    )
     solver: SolverReport | None = None
 
     def plan(self) -> p.Plan:

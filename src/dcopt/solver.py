@@ -32,6 +32,12 @@ class SolveOptions(BaseModel):
     threads: int | None = Field(None, ge=1, description="HiGHS threads; HiGHS's own choice by default.")
     random_seed: int = Field(0, ge=0, description="HiGHS random seed (solves are deterministic for a given seed).")
     log: bool = Field(False, description="Stream the HiGHS log to stderr.")
+    allow_unmet_usd_per_perf: float | None = Field(
+        None, ge=0,
+        description="Let demand go unmet at this price per unit of throughput per year (discounted); "
+        "the plan then reports the shortfall instead of failing. None: demand must be met (SPEC).",
+    )
+    diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
 
 
 class Termination(str, enum.Enum):

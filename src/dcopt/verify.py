@@ -75,8 +75,12 @@ def _over(value: float, limit: float) -> bool:
     return value > limit + REL_TOL * max(1.0, abs(limit))
 
 
-def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
-    """Every violation of SPEC section 4 (and of the decisions' domains) by `plan`."""
+def check_plan(inst: Instance, plan: Plan,
+               allowed_unmet: dict[tuple[str, int], float] | None = None) -> list[Violation]:
+    """Every violation of SPEC section 4 (and of the decisions' domains) by `plan`.
+
+    `allowed_unmet` ((workload, year) -> throughput) is demand the plan
+    declares unmet (a plan found with --allow-unmet); it is not a violation."""
     cat = inst.catalog
     years = inst.years
     y0, yn = years[0], years[-1]
@@ -263,12 +267,12 @@ def check_plan(inst: Instance, plan: Plan) -> list[Violation]:
                 bad("budget", str(t), f"capex {capex[i]:,.0f} USD exceeds the budget {budget:,.0f} USD",
                     float(capex[i]) - budget)
 
-    out += _check_allocation(inst, plan, active_gpus)
+    out += _check_allocation(inst, plan, active_gpus, allowed_unmet or {})
     return out
 
 
-def _check_allocation(inst: Instance, plan: Plan,
-                      active_gpus: dict[tuple[str, str, str, int], float]) -> list[Violation]:
+def _check_allocation(inst: Instance, plan: Plan, active_gpus: dict[tuple[str, str, str, int], float],
+                      allowed_unmet: dict[tuple[str, int], float]) -> list[Violation]:
     out: list[Violation] = []
     if plan.allocations is None:
         return [Violation("allocation", "plan", "the plan has no allocations: demand not checked")]
@@ -296,12 +300,12 @@ def _check_allocation(inst: Instance, plan: Plan,
                                  f"{n:g} GPUs allocated, {active_gpus.get(key, 0.0):g} active",
                                  n - active_gpus.get(key, 0.0)))
     for t in inst.years:
-        need = sem.demand_value(inst.demand.training, t)
+        need = sem.demand_value(inst.demand.training, t) - allowed_unmet.get((sem.TRAINING, t), 0.0)
         got = delivered[(sem.TRAINING, t)]
         if need > 0 and got < need * (1 - REL_TOL):
             out.append(Violation("training_demand", str(t), f"delivered {got:g} of {need:g}", need - got))
         for d in inst.demand.inference:
-            need = sem.demand_value(d.perf, t)
+            need = sem.demand_value(d.perf, t) - allowed_unmet.get((d.region, t), 0.0)
             got = delivered[(d.region, t)]
             if need > 0 and got < need * (1 - REL_TOL):
                 out.append(Violation("inference_demand", f"{d.region}, {t}",
@@ -316,7 +320,8 @@ def check_solution(inst: Instance, solution: Solution) -> CheckReport:
         report.notes.append(f"the solution has no plan (status {solution.status}); nothing to check")
         return report
     plan = solution.plan()
-    report.violations = check_plan(inst, plan)
+    unmet = {(u.workload, u.year): u.unmet for u in solution.unmet_demand}
+    report.violations = check_plan(inst, plan, unmet)
     costs = cost_plan(inst, plan)
     report.recomputed_tco_usd = costs.tco_usd
     scale = max(1.0, sum(abs(v) for v in costs.npv_usd.values()))

@@ -101,6 +101,10 @@ def summary(solution: Solution, top: int = 6) -> str:
         return "\n".join(lines)
     lines.append(f"TCO {_musd(s.tco_usd or 0.0)} (NPV); gap {100 * (s.mip_gap or 0):.4f} %; "
                  f"solved in {s.solve_seconds:.1f} s")
+    if s.unmet_demand:
+        lines.append(f"Unmet demand (priced at {_musd(s.unmet_penalty_usd)} NPV, not in the TCO):")
+        for u in s.unmet_demand:
+            lines.append(f"  {u.year} {u.workload}: {u.unmet:,.6g} of {u.demand:,.6g}")
     lines.append("")
     lines.append("Largest cost items (NPV):")
     items = sorted(s.costs_npv_usd.items(), key=lambda kv: -abs(kv[1]))

@@ -2,7 +2,8 @@ r"""Budget: the gross capex of each year (SPEC 7.2), undiscounted.
 
 Constraints
     ``budget[t]``: site opening + fabric fixed + blocks + deployments of year
-    :math:`t` :math:`\le` ``annual_capex_budget_usd``.
+    :math:`t` :math:`\le` ``annual_capex_budget_usd`` (plus ``budget_excess[t]``, M$,
+    at a penalty in an elastic model).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
+from . import costs
 
 FAMILIES = ("open", "fab", "build", "buy")
 
@@ -24,4 +26,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             if c != 0.0:
                 by_year[key[-2] if family == "buy" else key[-1]].append(c * var[key])
     rows = [t for t in d.years if by_year[t]]
-    m.budget = pyo.Constraint(rows, rule=lambda m, t: pyo.quicksum(by_year[t]) <= d.budget_musd)
+    elastic = d.elastic is not None and d.elastic.limits
+    if elastic:
+        m.budget_excess = pyo.Var(rows, domain=pyo.NonNegativeReals)
+        costs.add_terms(m, d, "budget_excess", m.budget_excess)
+
+    def budget(m, t):
+        excess = m.budget_excess[t] if elastic else 0
+        return pyo.quicksum(by_year[t]) <= d.budget_musd + excess
+
+    m.budget = pyo.Constraint(rows, rule=budget)

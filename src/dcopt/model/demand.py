@@ -16,7 +16,8 @@ Constraints
     ``inference[r, t]``:
     :math:`\sum_{s \ni r} alloc_{s,g,f,t,r}\; ip_g\, av_f \ge D^{r}_t`.
 
-No costs: allocation is free (SPEC 7.20).
+No costs: allocation is free (SPEC 7.20). An elastic model adds
+``unmet[w, t]`` to each demand row, priced per unit of throughput.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pyomo.environ as pyo
 
 from ..data import ModelData
 from ..semantics import TRAINING
+from . import costs
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -48,14 +50,26 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.alloc_cap = pyo.Constraint(list(by_sgft), rule=alloc_cap)
 
     def delivered(m, w, t):
-        return pyo.quicksum(d.perf[g, f, w] * m.alloc[s, g, f, t, w] for s, g, f, _, _ in by_workload[w, t])
+        return pyo.quicksum(
+            (d.perf[g, f, w] * m.alloc[s, g, f, t, w] for s, g, f, _, _ in by_workload.get((w, t), ())), start=0
+        )
 
-    train_rows = [t for t in d.years if d.training_demand[t] > 0 and (TRAINING, t) in by_workload]
+    elastic = d.elastic is not None and d.elastic.unmet_penalty_musd_per_perf is not None
+    if elastic:
+        m.UNMET = pyo.Set(initialize=d.demand_rows, dimen=2, ordered=True)
+        m.unmet = pyo.Var(m.UNMET, domain=pyo.NonNegativeReals)
+        costs.add_terms(m, d, "unmet", m.unmet)
+
+    def met(m, w, t):
+        short = m.unmet[w, t] if elastic else 0
+        return delivered(m, w, t) + short
+
+    rows = [(w, t) for w, t in d.demand_rows if (w, t) in by_workload or elastic]
     m.training = pyo.Constraint(
-        train_rows, rule=lambda m, t: delivered(m, TRAINING, t) >= d.training_demand[t]
+        [t for w, t in rows if w == TRAINING],
+        rule=lambda m, t: met(m, TRAINING, t) >= d.training_demand[t],
     )
-    inf_rows = [(r, t) for r in d.regions for t in d.years
-                if d.inference_demand[r, t] > 0 and (r, t) in by_workload]
     m.inference = pyo.Constraint(
-        inf_rows, rule=lambda m, r, t: delivered(m, r, t) >= d.inference_demand[r, t]
+        [(w, t) for w, t in rows if w != TRAINING],
+        rule=lambda m, r, t: met(m, r, t) >= d.inference_demand[r, t],
     )

@@ -16,6 +16,9 @@ Constraints
 
     ``floor_space[s]``: :math:`\sum_h blocks\_by_{s,h,T} \le` ``max_blocks``.
 
+    An elastic model adds ``grid_excess[s]`` (MW) and ``floor_excess[s]``
+    (blocks) to the right-hand sides, at a penalty.
+
     ``hall_capacity[s, h, t]`` (rated power, pooled per site and design):
 
     .. math:: \sum_{g,f} u_{g,f}\, A_{s,h,g,f,t} \le B_s\, blocks\_by_{s,h,t}
@@ -65,20 +68,28 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             for t in years:
                 yield s, t
 
+    elastic = d.elastic is not None and d.elastic.limits
+    floor_sites = [s for s in d.sites if s in has_build and d.max_blocks[s] is not None]
+    if elastic:
+        m.grid_excess = pyo.Var(sorted(has_build, key=d.sites.index), domain=pyo.NonNegativeReals)
+        m.floor_excess = pyo.Var(floor_sites, domain=pyo.NonNegativeIntegers)
+        costs.add_terms(m, d, "grid_excess", m.grid_excess)
+        costs.add_terms(m, d, "floor_excess", m.floor_excess)
+
     def grid(m, s, t):
         used = pyo.quicksum(
             d.pue[s, h] * d.block_mw[s] * m.blocks_by[s, h, t] for h in d.site_designs[s]
         )
-        return used <= d.max_facility_mw[s] * m.open_by[s, t]
+        excess = m.grid_excess[s] if elastic else 0
+        return used <= d.max_facility_mw[s] * m.open_by[s, t] + excess
 
     m.grid = pyo.Constraint(list(grid_rows()), rule=grid)
 
     def floor_space(m, s):
-        return pyo.quicksum(m.blocks_by[s, h, d.years[-1]] for h in d.site_designs[s]) <= d.max_blocks[s]
+        excess = m.floor_excess[s] if elastic else 0
+        return pyo.quicksum(m.blocks_by[s, h, d.years[-1]] for h in d.site_designs[s]) <= d.max_blocks[s] + excess
 
-    m.floor_space = pyo.Constraint(
-        [s for s in d.sites if s in has_build and d.max_blocks[s] is not None], rule=floor_space
-    )
+    m.floor_space = pyo.Constraint(floor_sites, rule=floor_space)
     costs.add_terms(m, d, "build", m.build)
 
 
