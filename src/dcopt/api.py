@@ -19,10 +19,10 @@ from .data import USD_PER_MUSD, Elastic, ModelData, prepare
 from .diagnose import diagnose
 from .extract import cost_items_usd, drop_idle_fixed_decisions, plan_from_model, round_integers
 from .io import load_instance
-from .model import build_model
+from .model import build_model, new_session
 from .schema import Instance
 from .semantics import TRAINING
-from .solution import Solution, SolverReport, Timings, UnmetDemand
+from .solution import Solution, SolverReport, StageResult, Timings, UnmetDemand
 from .verify import check_solution
 from .solver import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
 
@@ -59,7 +59,7 @@ def solve(
     t0 = time.perf_counter()
     m = build_model(d)
     timings.build_s = time.perf_counter() - t0
-    session = HighsSession(m)
+    session = new_session(m)
     outcome = session.solve(options)
     timings.handoff_s = outcome.handoff_s
     timings.solve_s = outcome.solve_s
@@ -206,6 +206,11 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, m: Any, timings
         integer_variables=nint,
         constraints=ncons,
         timings=timings,
+        stages=[StageResult(name=st.name, highs_status=st.highs_status,
+                            objective_usd=None if st.objective is None else st.objective * USD_PER_MUSD,
+                            bound_usd=None if st.bound is None else st.bound * USD_PER_MUSD,
+                            seconds=st.seconds)
+                for st in (outcome.stages if outcome is not None else [])],
     )
 
 

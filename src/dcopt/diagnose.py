@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pyomo.environ as pyo
+
 from . import semantics as sem
 from .data import RELAXABLE_RULES, Elastic, ModelData, prepare
-from .model import build_model
+from .model import build_model, new_session
 from .schema import Instance
 from .solver import HighsSession, SolveOptions
 
@@ -105,7 +107,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
 def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions):
     d = prepare(inst, elastic)
     m = build_model(d)
-    session = HighsSession(m)
+    session = new_session(m)
     outcome = session.solve(options)
     if not outcome.has_plan:
         return None
@@ -117,7 +119,7 @@ def d_values(session: HighsSession, name: str) -> dict:
     var = getattr(session.model, name, None)
     if var is None:
         return {}
-    return {k: v.value or 0.0 for k, v in var.items()}
+    return {k: pyo.value(v, exception=False) or 0.0 for k, v in var.items()}
 
 
 def _limits_used(inst: Instance, d: ModelData, session: HighsSession) -> list[str]:

@@ -12,13 +12,12 @@ import pyomo.environ as pyo
 from .data import COST_ITEMS, USD_PER_MUSD, ModelData
 from .plan import Allocation, BlockBuild, FabricArrival, Plan, Purchase, Retirement, SiteOpening
 
-INTEGER_FAMILIES = ("open", "fab", "build", "buy", "retire")
 ALLOC_EPS = 1e-9
 
 
 def round_integers(m: pyo.ConcreteModel) -> None:
-    for family in INTEGER_FAMILIES:
-        for v in getattr(m, family).values():
+    for v in m.component_data_objects(pyo.Var, descend_into=True):
+        if v.is_integer():
             v.set_value(round(v.value or 0.0), skip_validation=True)
 
 
@@ -27,25 +26,31 @@ def drop_idle_fixed_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
     when that does not raise the TCO (a zero-cost opening is a tie the solver
     breaks arbitrarily; a planner should not see a site "opened" with nothing
     in it). Removing them keeps every constraint satisfied."""
-    built = {s for (s, _, _), v in m.build.items() if (v.value or 0) > 0.5}
-    used = {(s, f) for (s, _, _, f, _, _), v in m.buy.items() if (v.value or 0) > 0.5}
+    built = {k[0] for k, _ in _positive(m.build)}
+    used = {(s, f) for (s, _, _, f, _, _), _ in _positive(m.buy)}
 
     def net_cost(family: str, key: object) -> float:
         return sum(d.cost_coef[item].get(family, {}).get(key, 0.0) for item in COST_ITEMS)
 
-    for (s, f, y), v in m.fab.items():
-        if (v.value or 0) > 0.5 and (s, f) not in used and net_cost("fab", (s, f, y)) >= 0:
-            v.set_value(0)
-    for (s, y), v in m.open.items():
-        fabs_here = any((v2.value or 0) > 0.5 for (s2, _, _), v2 in m.fab.items() if s2 == s)
-        if (v.value or 0) > 0.5 and s not in built and not fabs_here and net_cost("open", (s, y)) >= 0:
-            v.set_value(0)
+    for (s, f, y), _ in list(_positive(m.fab)):
+        if (s, f) not in used and net_cost("fab", (s, f, y)) >= 0:
+            for key in m.FAB:
+                if key[:2] == (s, f):
+                    m.fab_by[key].set_value(0)
+    for (s, y), _ in list(_positive(m.open)):
+        fabs_here = any(k[0] == s for k, _ in _positive(m.fab))
+        if s not in built and not fabs_here and net_cost("open", (s, y)) >= 0:
+            for key in m.OPEN:
+                if key[0] == s:
+                    m.opened[key].set_value(0)
 
 
-def _positive(var: pyo.Var):
-    for key, v in var.items():
-        if v.value is not None and v.value > 0.5:
-            yield key, int(round(v.value))
+def _positive(component):
+    """(key, whole number) of a variable or expression family's positive entries."""
+    for key, item in component.items():
+        value = pyo.value(item, exception=False)
+        if value is not None and value > 0.5:
+            yield key, int(round(value))
 
 
 def plan_from_model(m: pyo.ConcreteModel, d: ModelData) -> Plan:

@@ -91,6 +91,16 @@ class Timings(_Out):
     extract_s: float = 0.0
 
 
+class StageResult(_Out):
+    """One HiGHS run of a staged solve."""
+
+    name: str = Field(description="relaxed (purchases continuous), purchases (infrastructure fixed) or full.")
+    highs_status: str
+    objective_usd: float | None
+    bound_usd: float | None
+    seconds: float
+
+
 class SolverReport(_Out):
     name: str = "highs"
     version: str
@@ -104,6 +114,7 @@ class SolverReport(_Out):
     integer_variables: int = 0
     constraints: int = 0
     timings: Timings = Field(default_factory=Timings)
+    stages: list[StageResult] = Field(default_factory=list)
 
 
 class Solution(_Out):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +39,12 @@ class SolveOptions(BaseModel):
         "the plan then reports the shortfall instead of failing. None: demand must be met (SPEC).",
     )
     diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
+    staged: bool = Field(
+        True,
+        description="Solve in stages: first with unit purchases relaxed (a valid bound and the "
+        "infrastructure), then purchases integer with that infrastructure, then the full MIP "
+        "warm-started if the gap is still above mip_gap. False: one full MIP run.",
+    )
 
 
 class Termination(str, enum.Enum):
@@ -67,8 +74,19 @@ def termination_of(model_status: Any) -> Termination:
 
 
 @dataclass
+class StageReport:
+    """One HiGHS run of a solve."""
+
+    name: str
+    highs_status: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+
+@dataclass
 class SolveOutcome:
-    """What one HiGHS run produced. `has_plan` is independent of `termination`."""
+    """What a solve produced. `has_plan` is independent of `termination`."""
 
     termination: Termination
     has_plan: bool
@@ -79,6 +97,7 @@ class SolveOutcome:
     solve_s: float
     highs_status: str
     log: str = ""
+    stages: list[StageReport] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,20 +105,67 @@ def highs_version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
 
 
+@dataclass
+class _Run:
+    status: Any
+    has_plan: bool
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Staging:
+    """What a staged solve relaxes and fixes (see `HighsSession`).
+
+    `units`: integer families relaxed to continuous in stage 1.
+    `fixed`: families fixed to their stage-1 values in stage 2.
+    `flexible`: families fixed in stage 2's first try and freed in its second.
+    """
+
+    units: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    flexible: tuple[str, ...] = ()
+
+
 class HighsSession:
-    """A model kept in HiGHS.
+    """A model handed to HiGHS once, and the (staged) solve.
 
     The hand-off goes through Pyomo's persistent `highs` interface
     (`set_instance`), which also gives the map from Pyomo variables to HiGHS
-    columns. The run itself uses highspy's `solve()`, which runs HiGHS in a
-    worker thread so that Ctrl-C stops it cleanly (status `interrupted`, best
-    plan kept); Pyomo's own `solve()` calls the blocking `run()`.
+    columns; that model is the master copy, never changed by a solve. Each
+    run works on a fresh highspy copy of it (HiGHS 1.x counts `time_limit`
+    against an object's cumulative run time, and re-runs of one object
+    overran their limits several times over: measured in
+    docs/performance.md), through highspy's `solve()`, which runs HiGHS in a
+    worker thread so that Ctrl-C stops it cleanly (status `interrupted`,
+    best plan kept).
+
+    Staged solve: a plan's difficulty is in its infrastructure (sites,
+    blocks, fabrics); unit purchases are fine grained and nearly continuous.
+
+    1. *relaxed*: purchases and retirements continuous. Its dual bound is a
+       valid lower bound of the real MIP; its plan gives the infrastructure.
+    2. *purchases*: purchases integer again with the stage-1 infrastructure
+       fixed; if that has no plan (whole units need other blocks, e.g. under
+       a grid cap), with sites and fabrics fixed and blocks free.
+    3. *full*: if the plan is not within `mip_gap` of the best bound, the
+       full MIP warm-started from it. Under a time limit only when no plan
+       was found or more than half the time is left: at scale HiGHS 1.15 spends minutes in root cut separation
+       once it has a cutoff, ignoring both its time limit and interrupts
+       (measured: 115 s for a 20 s limit), and in the time left its bound
+       rarely beats stage 1's.
+
+    The gap reported is the plan's against the best bound of all stages.
     """
 
-    def __init__(self, model: pyo.ConcreteModel) -> None:
+    def __init__(self, model: pyo.ConcreteModel, staging: Staging | None = None) -> None:
         self.model = model
         self.opt = Highs()
         self._instance_set = False
+        self.staging = staging or Staging()
+        self._incumbent: np.ndarray | None = None
 
     def ensure_instance(self) -> float:
         """Hand the model to HiGHS once; return the seconds it took."""
@@ -112,7 +178,7 @@ class HighsSession:
 
     @property
     def highs(self) -> highspy.Highs:
-        """The underlying highspy object (for export and warm starts)."""
+        """The master highspy model (for export, and for parameter updates in sweeps)."""
         self.ensure_instance()
         return self.opt._solver_model
 
@@ -120,16 +186,32 @@ class HighsSession:
         """HiGHS column of a Pyomo variable (None if no constraint or cost uses it)."""
         return self.opt._pyomo_var_to_solver_var_map.get(id(var))
 
-    def solve(self, options: SolveOptions) -> SolveOutcome:
-        handoff_s = self.ensure_instance()
-        h = self.opt._solver_model
-        h.setOptionValue("output_flag", bool(options.log))
+    def columns(self, families: tuple[str, ...]) -> np.ndarray:
+        cols = [self.column_of(v) for name in families for v in getattr(self.model, name).values()]
+        return np.array(sorted(c for c in cols if c is not None), dtype=np.int32)
+
+    # ------------------------------------------------------------------ runs
+
+    def _run(self, options: SolveOptions, time_limit: float | None, gap: float, log: io.StringIO,
+             relax: np.ndarray | None = None, bounds: tuple | None = None,
+             start: np.ndarray | None = None) -> _Run:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(self.highs.getLp())
+        if relax is not None and relax.size:
+            h.changeColsIntegrality(relax.size, relax, np.full(relax.size, highspy.HighsVarType.kContinuous))
+        if bounds is not None and bounds[0].size:
+            h.changeColsBounds(bounds[0].size, *bounds)
+        h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
-        h.setOptionValue("time_limit", options.time_limit_s if options.time_limit_s else highspy.kHighsInf)
-        h.setOptionValue("mip_rel_gap", options.mip_gap)
+        h.setOptionValue("time_limit", max(time_limit, 0.01) if time_limit is not None else highspy.kHighsInf)
+        h.setOptionValue("mip_rel_gap", gap)
         h.setOptionValue("threads", options.threads or 0)
         h.setOptionValue("random_seed", options.random_seed)
-        log = io.StringIO()
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = start.tolist()
+            h.setSolution(sol)
 
         def on_log(event: Any) -> None:
             log.write(event.message)
@@ -143,31 +225,113 @@ class HighsSession:
             h.solve()
         finally:
             h.cbLogging -= on_log
-        solve_s = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
         status = h.getModelStatus()
         info = h.getInfo()
         has_plan = info.primal_solution_status == 2
+        x = np.array(h.getSolution().col_value) if has_plan else None
         objective = info.objective_function_value if has_plan else None
         is_mip = info.mip_node_count >= 0
         bound = info.mip_dual_bound if is_mip else objective
-        gap = (info.mip_gap if is_mip else 0.0) if has_plan else None
+        if bound is not None and not np.isfinite(bound):
+            bound = None
+        return _Run(status, has_plan, x, objective, bound, seconds)
+
+    def solve(self, options: SolveOptions) -> SolveOutcome:
+        handoff_s = self.ensure_instance()
+        log = io.StringIO()
+        t0 = time.perf_counter()
+        deadline = t0 + options.time_limit_s if options.time_limit_s else None
+        units = self.columns(self.staging.units)
+        fixed = self.columns(self.staging.fixed)
+        flexible = self.columns(self.staging.flexible)
+        stages: list[StageReport] = []
+        best: dict[str, Any] = {"x": None, "objective": None}
+        bound: float | None = None
+
+        def left(share: float = 1.0) -> float | None:
+            return None if deadline is None else share * (deadline - time.perf_counter())
+
+        def record(name: str, run: _Run, global_bound: bool = True) -> Termination:
+            nonlocal bound
+            stages.append(StageReport(name, self.highs.modelStatusToString(run.status),
+                                      run.objective, run.bound, run.seconds))
+            if global_bound and run.bound is not None:
+                bound = run.bound if bound is None else max(bound, run.bound)
+            if run.has_plan and name != "relaxed" and (
+                    best["objective"] is None or run.objective < best["objective"]):
+                best["x"], best["objective"] = run.x, run.objective
+            return termination_of(run.status)
+
+        def within_gap() -> bool:
+            return (best["objective"] is not None and bound is not None
+                    and _gap(best["objective"], bound) <= options.mip_gap)
+
+        last = Termination.error
+        relaxed_infeasible = False
+        if options.staged and units.size and (fixed.size or flexible.size):
+            relaxed = self._run(options, left(0.6), options.mip_gap, log, relax=units)
+            last = record("relaxed", relaxed)
+            relaxed_infeasible = last is Termination.infeasible
+            if relaxed.has_plan and last is not Termination.interrupted:
+                def at_stage1(cols: np.ndarray) -> tuple:
+                    value = np.round(relaxed.x[cols])
+                    return cols, value, value
+
+                both = np.concatenate([fixed, flexible])
+                for share, cols in ((0.4, both), (1.0, fixed)):
+                    run = self._run(options, left(share), max(options.mip_gap / 2, 1e-9), log,
+                                    bounds=at_stage1(cols))
+                    last = record("purchases", run, global_bound=False)
+                    if run.has_plan or last is Termination.interrupted or not flexible.size:
+                        break
+            out_of_time = deadline is not None and time.perf_counter() >= deadline
+            budget = options.time_limit_s or 0.0
+            worth_it = deadline is None or best["x"] is None or left() > 0.5 * budget
+            if not (relaxed_infeasible or within_gap() or out_of_time or not worth_it
+                    or last is Termination.interrupted):
+                last = record("full", self._run(options, left(), options.mip_gap, log, start=best["x"]))
+        else:
+            last = record("full", self._run(options, left(), options.mip_gap, log))
+
+        if relaxed_infeasible:
+            termination = Termination.infeasible  # the relaxation has no plan, so neither has the MIP
+        elif last is Termination.interrupted:
+            termination = Termination.interrupted
+        elif best["x"] is not None and (within_gap() or (stages[-1].name == "full" and last is Termination.optimal)):
+            termination = Termination.optimal
+        elif deadline is not None:
+            termination = Termination.time_limit
+        else:
+            termination = last
+        self._incumbent = best["x"]
+        gap = _gap(best["objective"], bound) if best["x"] is not None and bound is not None else None
         return SolveOutcome(
-            termination=termination_of(status),
-            has_plan=has_plan,
-            objective=objective,
+            termination=termination,
+            has_plan=best["x"] is not None,
+            objective=best["objective"],
             bound=bound,
             gap=gap,
             handoff_s=handoff_s,
-            solve_s=solve_s,
-            highs_status=h.modelStatusToString(status),
+            solve_s=time.perf_counter() - t0,
+            highs_status=stages[-1].highs_status if stages else "not run",
             log=log.getvalue(),
-            extra={"mip_node_count": info.mip_node_count},
+            stages=stages,
         )
 
     def load_plan_values(self) -> None:
-        """Load the incumbent into the Pyomo variables (only when a plan exists)."""
-        values = self.opt._solver_model.getSolution().col_value
+        """Load the best plan into the Pyomo variables (only when a plan exists)."""
+        if self._incumbent is None:
+            raise RuntimeError("no plan to load")
+        values = self._incumbent
         column = self.opt._pyomo_var_to_solver_var_map
         for var in self.model.component_data_objects(pyo.Var, descend_into=True):
             j = column.get(id(var))
-            var.set_value(values[j] if j is not None else 0.0, skip_validation=True)
+            var.set_value(float(values[j]) if j is not None else 0.0, skip_validation=True)
+
+
+def _gap(objective: float, bound: float) -> float:
+    """HiGHS's relative gap: (objective - bound) / |objective|."""
+    if objective == bound:
+        return 0.0
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))

@@ -4,6 +4,12 @@
 constraints and cost terms, with the maths in its docstrings.
 """
 
-from .build import build_model
+from ..solver import HighsSession
+from .build import STAGING, build_model
 
-__all__ = ["build_model"]
+__all__ = ["STAGING", "build_model", "new_session"]
+
+
+def new_session(model) -> HighsSession:
+    """A HiGHS session for a built model, told what the staged solve relaxes and fixes."""
+    return HighsSession(model, STAGING)

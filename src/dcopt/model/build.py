@@ -6,7 +6,16 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from ..data import ModelData
+from ..solver import Staging
 from . import budget, costs, demand, fabrics, fleet, halls, sites
+
+
+STAGING = Staging(
+    units=("buy", "retire"),  # fine-grained integers (units of 8 or 72 GPUs): relaxed in stage 1
+    fixed=("opened", "fab_by"),  # sites and fabrics: fixed in stage 2
+    flexible=("built",),  # blocks: fixed in stage 2's first try, free in its second
+)
+"""How a staged solve treats this model's variables (`solver.HighsSession`)."""
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:

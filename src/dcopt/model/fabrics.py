@@ -1,15 +1,16 @@
 r"""Fabrics: bringing a scale-out fabric to a site.
 
 Variables
-    ``fab[s, f, y]`` binary: fabric :math:`f` first deployed at :math:`s` in
-    year :math:`y`; only where a purchase could use it and no existing
-    deployment already brought it.
+    ``fab_by[s, f, t]`` binary: fabric :math:`f` is at :math:`s` by year
+    :math:`t` (non-decreasing); only where a purchase could use it and no
+    existing deployment already brought it.
 
 Expressions
-    ``fab_by[s, f, t]`` :math:`= \sum_{y \le t} fab_{s,f,y}`.
+    ``fab[s, f, y]`` :math:`= fab\_by_{s,f,y} - fab\_by_{s,f,y-1}`: first
+    deployed in year :math:`y` (at most once).
 
 Constraints
-    ``fab_once[s, f]``: :math:`\sum_y fab_{s,f,y} \le 1`.
+    ``fab_monotone[s, f, t]``: :math:`fab\_by_{s,f,t-1} \le fab\_by_{s,f,t}`.
 
     ``fab_needs_open[s, f, t]``: :math:`fab\_by_{s,f,t} \le open\_by_{s,t}`
     (SPEC 7.3).
@@ -36,15 +37,16 @@ from . import costs
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.FAB = pyo.Set(initialize=d.fab_keys, dimen=3, ordered=True)
-    m.fab = pyo.Var(m.FAB, domain=pyo.Binary)
+    m.fab_by = pyo.Var(m.FAB, domain=pyo.Binary)
     pairs = list(dict.fromkeys((s, f) for s, f, _ in d.fab_keys))
     m.FAB_PAIR = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-    m.fab_once = pyo.Constraint(
-        m.FAB_PAIR, rule=lambda m, s, f: pyo.quicksum(m.fab[s, f, y] for y in d.years) <= 1
+    m.fab_monotone = pyo.Constraint(
+        [(s, f, y) for s, f, y in d.fab_keys if (s, f, y - 1) in m.FAB],
+        rule=lambda m, s, f, y: m.fab_by[s, f, y - 1] <= m.fab_by[s, f, y],
     )
-    m.fab_by = pyo.Expression(
-        m.FAB_PAIR, d.years,
-        rule=lambda m, s, f, t: pyo.quicksum(m.fab[s, f, y] for y in d.years if y <= t),
+    m.fab = pyo.Expression(
+        m.FAB,
+        rule=lambda m, s, f, y: m.fab_by[s, f, y] - (m.fab_by[s, f, y - 1] if (s, f, y - 1) in m.FAB else 0),
     )
     opens = set(d.open_sites)
     m.fab_needs_open = pyo.Constraint(

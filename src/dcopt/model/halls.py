@@ -2,14 +2,20 @@ r"""Halls: blocks of a hall design (cooling, rack density), grid, floor space,
 and hall capacity.
 
 Variables
-    ``build[s, h, y]`` integer: blocks of design :math:`h` commissioned at
-    :math:`s` in year :math:`y \ge` ``power_available_year``, cooling allowed.
+    ``built[s, h, t]`` integer: blocks of design :math:`h` commissioned at
+    :math:`s` by year :math:`t` (non-decreasing), for
+    :math:`t \ge` ``power_available_year`` and cooling allowed there.
 
 Expressions
-    ``blocks_by[s, h, t]`` :math:`= E_{s,h} + \sum_{y \le t} build_{s,h,y}`
-    (existing blocks :math:`E` included; blocks never close).
+    ``build[s, h, y]`` :math:`= built_{s,h,y} - built_{s,h,y-1}`: blocks
+    commissioned in year :math:`y`.
+
+    ``blocks_by[s, h, t]`` :math:`= E_{s,h} + built_{s,h,t}` (existing blocks
+    :math:`E` included; blocks never close).
 
 Constraints
+    ``build_monotone[s, h, t]``: :math:`built_{s,h,t-1} \le built_{s,h,t}`.
+
     ``grid[s, t]`` (grid limit, and blocks need the site open):
 
     .. math:: \sum_h pue_{s,h}\, B_s\, blocks\_by_{s,h,t} \le P^{max}_s \, open\_by_{s,t}
@@ -41,17 +47,22 @@ from . import costs
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.BUILD = pyo.Set(initialize=d.build_keys, dimen=3, ordered=True)
-    m.build = pyo.Var(m.BUILD, domain=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, d.build_ub[k]))
-    builds_of: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
-    for k in d.build_keys:
-        builds_of.setdefault(k[:2], []).append(k)
+    m.built = pyo.Var(m.BUILD, domain=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, d.build_ub[k]))
+    m.build_monotone = pyo.Constraint(
+        [(s, h, y) for s, h, y in d.build_keys if (s, h, y - 1) in m.BUILD],
+        rule=lambda m, s, h, y: m.built[s, h, y - 1] <= m.built[s, h, y],
+    )
+    m.build = pyo.Expression(
+        m.BUILD,
+        rule=lambda m, s, h, y: m.built[s, h, y] - (m.built[s, h, y - 1] if (s, h, y - 1) in m.BUILD else 0),
+    )
     m.SITE_DESIGN = pyo.Set(
         initialize=[(s, h) for s in d.sites for h in d.site_designs[s]], dimen=2, ordered=True
     )
 
     def blocks_by(m, s, h, t):
-        new = [m.build[k] for k in builds_of.get((s, h), ()) if k[2] <= t]
-        return pyo.quicksum(new, start=d.existing_blocks.get((s, h), 0))
+        existing = d.existing_blocks.get((s, h), 0)
+        return existing + m.built[s, h, t] if (s, h, t) in m.BUILD else existing
 
     m.blocks_by = pyo.Expression(m.SITE_DESIGN, d.years, rule=blocks_by)
     has_build = {s for s, _, _ in d.build_keys}

@@ -1,15 +1,20 @@
 r"""Sites: opening.
 
 Variables
-    ``open[s, y]`` binary: site :math:`s` opens in year :math:`y`; only for
-    sites without existing blocks that can build something.
+    ``opened[s, t]`` binary: site :math:`s` is open by year :math:`t`
+    (non-decreasing in :math:`t`); only for sites without existing blocks
+    that can build something. Branching on "open by t" splits the search
+    better than branching on the opening year.
 
 Expressions
-    ``open_by[s, t]`` :math:`= \sum_{y \le t} open_{s,y}`, or 1 for a site
-    opened by its existing blocks.
+    ``open[s, y]`` :math:`= opened_{s,y} - opened_{s,y-1}`: opens in year :math:`y`
+    (at most once, since ``opened`` is binary and non-decreasing).
+
+    ``open_by[s, t]`` :math:`= opened_{s,t}`, or 1 for a site opened by its
+    existing blocks.
 
 Constraints
-    ``open_once[s]``: :math:`\sum_y open_{s,y} \le 1`.
+    ``open_monotone[s, t]``: :math:`opened_{s,t-1} \le opened_{s,t}`.
 
 Costs
     ``site_opening`` in the opening year, ``facility_salvage`` at the end.
@@ -25,17 +30,21 @@ from . import costs
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.OPEN = pyo.Set(initialize=d.open_keys, dimen=2, ordered=True)
-    m.open = pyo.Var(m.OPEN, domain=pyo.Binary)
-    closed = list(dict.fromkeys(s for s, _ in d.open_keys))
-    m.open_once = pyo.Constraint(
-        closed, rule=lambda m, s: pyo.quicksum(m.open[s, y] for y in d.years) <= 1
+    m.opened = pyo.Var(m.OPEN, domain=pyo.Binary)
+    m.open_monotone = pyo.Constraint(
+        [(s, y) for s, y in d.open_keys if (s, y - 1) in m.OPEN],
+        rule=lambda m, s, y: m.opened[s, y - 1] <= m.opened[s, y],
+    )
+    m.open = pyo.Expression(
+        m.OPEN,
+        rule=lambda m, s, y: m.opened[s, y] - (m.opened[s, y - 1] if (s, y - 1) in m.OPEN else 0),
     )
     opens = set(d.open_sites)
 
     def open_by(m, s, t):
         if s in opens:
             return 1
-        return pyo.quicksum((m.open[s, y] for y in d.years if y <= t and (s, y) in m.OPEN), start=0)
+        return m.opened[s, t] if (s, t) in m.OPEN else 0
 
     m.open_by = pyo.Expression(d.sites, d.years, rule=open_by)
     costs.add_terms(m, d, "open", m.open)
