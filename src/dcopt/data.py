@@ -17,7 +17,7 @@ that the model's cost expressions are plain sums.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from . import semantics as sem
 from .schema import Instance
@@ -47,6 +47,19 @@ CAPEX_ITEMS: tuple[str, ...] = ("site_opening", "fabric_fixed", "blocks", "deplo
 PENALTY_ITEMS: tuple[str, ...] = ("unmet_demand", "relaxation")
 """Objective terms that are not costs of SPEC 5: priced unmet demand (--allow-unmet)
 and the penalties of an elastic diagnosis. Never part of the TCO."""
+
+FAMILY_ITEMS: dict[str, tuple[str, ...]] = {
+    "open": ("site_opening", "facility_salvage"),
+    "fab": ("fabric_fixed", "facility_salvage"),
+    "build": ("blocks", "fixed_opex", "facility_maintenance", "facility_salvage", "relaxation"),
+    "buy": ("deployments", "energy", "carbon", "deployment_maintenance", "resale", "relaxation"),
+    "retire": ("energy", "carbon", "deployment_maintenance", "existing_retirement", "existing_residual"),
+    "unmet": ("unmet_demand",),
+    "grid_excess": ("relaxation",),
+    "floor_excess": ("relaxation",),
+    "budget_excess": ("relaxation",),
+}
+"""Which cost items each variable family can carry a coefficient in."""
 
 RELAXABLE_RULES: tuple[str, ...] = ("power_year", "sale_years", "port_speed")
 BUDGET_EXCESS_WEIGHT_PER_MUSD = 0.05
@@ -532,6 +545,26 @@ def prepare(inst: Instance, elastic: Elastic | None = None) -> ModelData:
         demand_rows=demand_rows,
         relaxed=dict(relaxed),
     )
+
+
+NUMBER_FIELDS = frozenset({
+    "name", "cost_coef", "cost_const", "capex_musd", "budget_musd", "training_demand",
+    "inference_demand", "static_infeasibilities", "discount",
+})
+"""ModelData fields that are mutable parameters of the model (or reporting only): two
+instances whose data differ only in these solve on the same model, updated in place."""
+
+
+def same_structure(a: ModelData, b: ModelData) -> bool:
+    """True when `b` can be solved by updating the numbers of a model built from `a`:
+    the same variables and rows, the same constant coefficients, a budget in both
+    or in neither."""
+    if (a.budget_musd is None) != (b.budget_musd is None):
+        return False
+    for f in fields(ModelData):
+        if f.name not in NUMBER_FIELDS and getattr(a, f.name) != getattr(b, f.name):
+            return False
+    return True
 
 
 def _broken_purchase_rules(site, g, f, y: int) -> list[tuple[str, float]]:

@@ -165,7 +165,7 @@ class HighsSession:
         self.opt = Highs()
         self._instance_set = False
         self.staging = staging or Staging()
-        self._incumbent: np.ndarray | None = None
+        self.last_plan: np.ndarray | None = None  # column values of the last plan found
 
     def ensure_instance(self) -> float:
         """Hand the model to HiGHS once; return the seconds it took."""
@@ -237,7 +237,10 @@ class HighsSession:
             bound = None
         return _Run(status, has_plan, x, objective, bound, seconds)
 
-    def solve(self, options: SolveOptions) -> SolveOutcome:
+    def solve(self, options: SolveOptions, start: np.ndarray | None = None) -> SolveOutcome:
+        """Solve (staged unless options.staged is False). `start`: column values of a
+        plan (e.g. the previous sweep point's); used as the first incumbent when it is
+        still feasible."""
         handoff_s = self.ensure_instance()
         log = io.StringIO()
         t0 = time.perf_counter()
@@ -269,8 +272,14 @@ class HighsSession:
 
         last = Termination.error
         relaxed_infeasible = False
+        if start is not None:
+            objective = _objective_if_feasible(self.highs.getLp(), start)
+            if objective is None:
+                start = None
+            else:
+                best["x"], best["objective"] = start, objective
         if options.staged and units.size and (fixed.size or flexible.size):
-            relaxed = self._run(options, left(0.6), options.mip_gap, log, relax=units)
+            relaxed = self._run(options, left(0.6), options.mip_gap, log, relax=units, start=start)
             last = record("relaxed", relaxed)
             relaxed_infeasible = last is Termination.infeasible
             if relaxed.has_plan and last is not Termination.interrupted:
@@ -292,7 +301,7 @@ class HighsSession:
                     or last is Termination.interrupted):
                 last = record("full", self._run(options, left(), options.mip_gap, log, start=best["x"]))
         else:
-            last = record("full", self._run(options, left(), options.mip_gap, log))
+            last = record("full", self._run(options, left(), options.mip_gap, log, start=start))
 
         if relaxed_infeasible:
             termination = Termination.infeasible  # the relaxation has no plan, so neither has the MIP
@@ -304,7 +313,7 @@ class HighsSession:
             termination = Termination.time_limit
         else:
             termination = last
-        self._incumbent = best["x"]
+        self.last_plan = best["x"]
         gap = _gap(best["objective"], bound) if best["x"] is not None and bound is not None else None
         return SolveOutcome(
             termination=termination,
@@ -321,13 +330,42 @@ class HighsSession:
 
     def load_plan_values(self) -> None:
         """Load the best plan into the Pyomo variables (only when a plan exists)."""
-        if self._incumbent is None:
+        if self.last_plan is None:
             raise RuntimeError("no plan to load")
-        values = self._incumbent
+        values = self.last_plan
         column = self.opt._pyomo_var_to_solver_var_map
         for var in self.model.component_data_objects(pyo.Var, descend_into=True):
             j = column.get(id(var))
             var.set_value(float(values[j]) if j is not None else 0.0, skip_validation=True)
+
+
+def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6) -> float | None:
+    """Objective of column values `x` in `lp`, or None if they break a bound,
+    a row or integrality (beyond `tol`, scaled)."""
+    x = np.asarray(x, dtype=float)
+    if x.size != lp.num_col_:
+        return None
+    lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+    if np.any(x < lower - tol) or np.any(x > upper + tol):
+        return None
+    if len(lp.integrality_):
+        integer = np.array([v != highspy.HighsVarType.kContinuous for v in lp.integrality_])
+        if np.any(np.abs(x[integer] - np.round(x[integer])) > tol):
+            return None
+    a = lp.a_matrix_
+    start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+    counts = np.diff(start)
+    if a.format_ == highspy.MatrixFormat.kRowwise:
+        rows = np.repeat(np.arange(lp.num_row_), counts)
+        activity = np.bincount(rows, weights=value * x[index], minlength=lp.num_row_)
+    else:
+        cols = np.repeat(np.arange(lp.num_col_), counts)
+        activity = np.bincount(index, weights=value * x[cols], minlength=lp.num_row_)
+    row_lower, row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+    scale = tol * np.maximum(1.0, np.abs(activity))
+    if np.any(activity < row_lower - scale) or np.any(activity > row_upper + scale):
+        return None
+    return float(np.dot(np.array(lp.col_cost_), x) + lp.offset_)
 
 
 def _gap(objective: float, bound: float) -> float:

@@ -5,9 +5,9 @@ constraints and cost terms, with the maths in its docstrings.
 """
 
 from ..solver import HighsSession
-from .build import STAGING, build_model
+from .build import STAGING, build_model, update_numbers
 
-__all__ = ["STAGING", "build_model", "new_session"]
+__all__ = ["STAGING", "build_model", "new_session", "update_numbers"]
 
 
 def new_session(model) -> HighsSession:

@@ -22,9 +22,13 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     by_year: dict[int, list] = {t: [] for t in d.years}
     for family in FAMILIES:
         var = getattr(m, family)
-        for key, c in d.capex_musd.get(family, {}).items():
-            if c != 0.0:
-                by_year[key[-2] if family == "buy" else key[-1]].append(c * var[key])
+        keys = list(var.keys())
+        capex = d.capex_musd.get(family, {})
+        param = pyo.Param(keys, initialize=lambda m, *k: capex.get(k, 0.0), mutable=True, within=pyo.Reals)
+        m.add_component(f"capex_{family}", param)
+        for key in keys:
+            by_year[_year(family, key)].append(param[key] * var[key])
+    m.budget_musd = pyo.Param(initialize=d.budget_musd, mutable=True, within=pyo.Reals)
     rows = [t for t in d.years if by_year[t]]
     elastic = d.elastic is not None and d.elastic.limits
     if elastic:
@@ -33,6 +37,21 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def budget(m, t):
         excess = m.budget_excess[t] if elastic else 0
-        return pyo.quicksum(by_year[t]) <= d.budget_musd + excess
+        return pyo.quicksum(by_year[t]) <= m.budget_musd + excess
 
     m.budget = pyo.Constraint(rows, rule=budget)
+
+
+def _year(family: str, key: tuple) -> int:
+    return key[4] if family == "buy" else key[-1]
+
+
+def update(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Set the budget and every capex coefficient from `d` (same index sets)."""
+    if d.budget_musd is None:
+        return
+    m.budget_musd.set_value(d.budget_musd)
+    for family in FAMILIES:
+        capex = d.capex_musd.get(family, {})
+        param = m.component(f"capex_{family}")
+        param.store_values({k: capex.get(k, 0.0) for k in param}, check=False)

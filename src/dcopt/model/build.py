@@ -32,3 +32,11 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
         budget.add(m, d)  # yearly gross capex cap
         costs.add_objective(m, d)  # named cost items and the TCO
     return m
+
+
+def update_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Set every mutable number (costs, demand, budget) from `d`, whose index sets
+    must be the model's (`data.same_structure`)."""
+    costs.update(m, d)
+    demand.update(m, d)
+    budget.update(m, d)

@@ -16,6 +16,7 @@ Constraints
     ``inference[r, t]``:
     :math:`\sum_{s \ni r} alloc_{s,g,f,t,r}\; ip_g\, av_f \ge D^{r}_t`.
 
+Demand values are the mutable parameter ``demand[w, t]`` (:func:`update`).
 No costs: allocation is free (SPEC 7.20). An elastic model adds
 ``unmet[w, t]`` to each demand row, priced per unit of throughput.
 """
@@ -54,10 +55,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
             (d.perf[g, f, w] * m.alloc[s, g, f, t, w] for s, g, f, _, _ in by_workload.get((w, t), ())), start=0
         )
 
+    m.DEMAND = pyo.Set(initialize=d.demand_rows, dimen=2, ordered=True)
+    m.demand = pyo.Param(m.DEMAND, initialize=lambda m, w, t: _need(d, w, t), mutable=True, within=pyo.Reals)
     elastic = d.elastic is not None and d.elastic.unmet_penalty_musd_per_perf is not None
     if elastic:
-        m.UNMET = pyo.Set(initialize=d.demand_rows, dimen=2, ordered=True)
-        m.unmet = pyo.Var(m.UNMET, domain=pyo.NonNegativeReals)
+        m.unmet = pyo.Var(m.DEMAND, domain=pyo.NonNegativeReals)
         costs.add_terms(m, d, "unmet", m.unmet)
 
     def met(m, w, t):
@@ -67,11 +69,11 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
     rows = [(w, t) for w, t in d.demand_rows if (w, t) in by_workload or elastic]
     m.training = pyo.Constraint(
         [t for w, t in rows if w == TRAINING],
-        rule=lambda m, t: met(m, TRAINING, t) >= d.training_demand[t],
+        rule=lambda m, t: met(m, TRAINING, t) >= m.demand[TRAINING, t],
     )
     m.inference = pyo.Constraint(
         [(w, t) for w, t in rows if w != TRAINING],
-        rule=lambda m, r, t: met(m, r, t) >= d.inference_demand[r, t],
+        rule=lambda m, r, t: met(m, r, t) >= m.demand[r, t],
     )
     add_serve_cap(m, d)
 
@@ -95,8 +97,16 @@ def add_serve_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
     opens = set(d.open_sites)
 
     def serve_cap(m, s, w, t):
-        need = d.training_demand[t] if w == TRAINING else d.inference_demand[w, t]
         got = pyo.quicksum(d.perf[k[1], k[2], w] * m.alloc[k] for k in site_rows[s, w, t])
-        return got <= need * m.open_by[s, t]
+        return got <= m.demand[w, t] * m.open_by[s, t]
 
     m.serve_cap = pyo.Constraint([k for k in site_rows if k[0] not in opens], rule=serve_cap)
+
+
+def _need(d: ModelData, w: str, t: int) -> float:
+    return d.training_demand[t] if w == TRAINING else d.inference_demand[w, t]
+
+
+def update(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Set the demand of every row from `d` (same rows as the model's)."""
+    m.demand.store_values({(w, t): _need(d, w, t) for w, t in m.DEMAND}, check=False)
