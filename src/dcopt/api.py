@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import highspy
+from pyomo.environ import Var
 from pyomo.environ import value as pyo_value
 
 from . import __version__
@@ -66,6 +68,35 @@ def solve(
     return solution_from_session(inst, d, session, outcome, options, timings)
 
 
+def export_model(instance: Instance | str | Path | dict[str, Any], path: str | Path) -> dict[str, int]:
+    """Write the full MIP (what `solve` hands to HiGHS) with highspy's own writer:
+    MPS when `path` ends in .mps, LP when it ends in .lp. Columns and rows carry
+    the model's component names, in the characters LP files allow
+    (``buy[va,dlc/200,...]`` becomes ``buy(va,dlc_200,...)``). Returns the model's size."""
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    d = prepare(inst)
+    session = new_session(build_model(d))
+    h = session.highs
+    for var in session.model.component_data_objects(Var, descend_into=True):
+        j = session.column_of(var)
+        if j is not None:
+            h.passColName(j, _file_name(var.name))
+    for con, row in session.opt._pyomo_con_to_solver_con_map.items():
+        h.passRowName(row, _file_name(con.name))
+    h.setOptionValue("output_flag", False)
+    h.writeModel(str(path))
+    lp = h.getLp()
+    integers = sum(1 for v in lp.integrality_ if v != highspy.HighsVarType.kContinuous)
+    return {"columns": lp.num_col_, "rows": lp.num_row_, "integers": integers, "nonzeros": h.getNumNz()}
+
+
+_NAME_CHARS = str.maketrans({"[": "(", "]": ")", "/": "_", "-": "_", " ": "_", ":": "_", "+": "_", "*": "_"})
+
+
+def _file_name(name: str) -> str:
+    return name.translate(_NAME_CHARS)
+
+
 def _elastic(options: SolveOptions) -> Elastic | None:
     if options.allow_unmet_usd_per_perf is None:
         return None
@@ -93,7 +124,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
                           options: SolveOptions, timings: Timings) -> Solution:
     """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
     m = session.model
-    report = _report(options, outcome, m, timings)
+    report = _report(options, outcome, session, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
         diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
@@ -118,7 +149,6 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
     if outcome.bound is not None and outcome.objective is not None and tco + unmet_penalty != 0:
         objective = tco + unmet_penalty
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
-    timings.extract_s = time.perf_counter() - t0
     report.timings = timings
     message = {
         "optimal": f"optimal within a relative gap of {options.mip_gap:g}",
@@ -147,6 +177,8 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         solver=report,
     )
     verify_or_raise(inst, solution)
+    timings.extract_s = time.perf_counter() - t0
+    solution.solve_seconds = _total(timings)
     return solution
 
 
@@ -182,15 +214,13 @@ def _no_plan_status(termination: Termination) -> tuple[str, str]:
     return "error", "HiGHS stopped without a plan"
 
 
-def _report(options: SolveOptions, outcome: SolveOutcome | None, m: Any, timings: Timings) -> SolverReport:
-    from pyomo.environ import Constraint, Var
-
+def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsSession | None,
+            timings: Timings) -> SolverReport:
     nvars = nint = ncons = 0
-    if m is not None:
-        for v in m.component_data_objects(Var, descend_into=True):
-            nvars += 1
-            nint += v.is_integer()
-        ncons = sum(1 for _ in m.component_data_objects(Constraint, active=True))
+    if session is not None:
+        lp = session.highs.getLp()
+        nvars, ncons = lp.num_col_, lp.num_row_
+        nint = sum(1 for v in lp.integrality_ if v != highspy.HighsVarType.kContinuous)
     bound = None
     if outcome is not None and outcome.bound is not None and abs(outcome.bound) < 1e300:
         bound = outcome.bound * USD_PER_MUSD

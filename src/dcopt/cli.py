@@ -147,6 +147,26 @@ def _read_solution(path: Path, reader):
 
 
 @main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as MPS here.")
+@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as LP here.")
+@_guard
+def export(instance: Path, mps: Path | None, lp_path: Path | None) -> None:
+    """Write the MIP that `solve` hands to HiGHS (HiGHS's own writer), for other
+    solvers or for measuring HiGHS alone."""
+    from .api import export_model
+    from .io import load_instance
+
+    if mps is None and lp_path is None:
+        raise click.UsageError("give --mps PATH and/or --lp PATH")
+    inst = load_instance(instance)
+    for path in (p for p in (mps, lp_path) if p is not None):
+        size = export_model(inst, path)
+    click.echo(f"wrote {', '.join(str(p) for p in (mps, lp_path) if p)}: {size['columns']} columns "
+               f"({size['integers']} integer), {size['rows']} rows, {size['nonzeros']} nonzeros")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the instance format."""
     from .schema import instance_json_schema

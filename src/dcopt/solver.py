@@ -152,7 +152,7 @@ class HighsSession:
        a grid cap), with sites and fabrics fixed and blocks free.
     3. *full*: if the plan is not within `mip_gap` of the best bound, the
        full MIP warm-started from it. Under a time limit only when no plan
-       was found or more than half the time is left: at scale HiGHS 1.15 spends minutes in root cut separation
+       was found or more than a quarter of the time is left: at scale HiGHS 1.15 spends minutes in root cut separation
        once it has a cutoff, ignoring both its time limit and interrupts
        (measured: 115 s for a 20 s limit), and in the time left its bound
        rarely beats stage 1's.
@@ -296,7 +296,7 @@ class HighsSession:
                         break
             out_of_time = deadline is not None and time.perf_counter() >= deadline
             budget = options.time_limit_s or 0.0
-            worth_it = deadline is None or best["x"] is None or left() > 0.5 * budget
+            worth_it = deadline is None or best["x"] is None or left() > 0.25 * budget
             if not (relaxed_infeasible or within_gap() or out_of_time or not worth_it
                     or last is Termination.interrupted):
                 last = record("full", self._run(options, left(), options.mip_gap, log, start=best["x"]))
