@@ -24,7 +24,8 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         var = getattr(m, family)
         keys = list(var.keys())
         capex = d.capex_musd.get(family, {})
-        param = pyo.Param(keys, initialize=lambda m, *k: capex.get(k, 0.0), mutable=True, within=pyo.Reals)
+        param = pyo.Param(keys, initialize={k: capex.get(k, 0.0) for k in keys}, mutable=True,
+                          within=pyo.Reals)
         m.add_component(f"capex_{family}", param)
         for key in keys:
             by_year[_year(family, key)].append(param[key] * var[key])

@@ -37,8 +37,8 @@ def add_terms(m: pyo.ConcreteModel, d: ModelData, family: str, var) -> None:
         return
     for item in FAMILY_ITEMS[family]:
         coefs = d.cost_coef[item].get(family, {})
-        param = pyo.Param(keys, initialize=lambda m, *k: coefs.get(k if len(k) > 1 else k[0], 0.0),
-                          mutable=True, within=pyo.Reals)
+        values = {k: coefs.get(k, 0.0) for k in keys}
+        param = pyo.Param(keys, initialize=values, mutable=True, within=pyo.Reals)
         m.add_component(f"coef_{item}_{family}", param)
         m._cost_parts[item].append(pyo.quicksum(param[k] * var[k] for k in keys))
 
