@@ -68,6 +68,11 @@ _STATUS = {
 }
 
 
+MIP_ABS_GAP = 1e-9
+"""HiGHS's absolute gap, in model units (M$): 0.001 USD. Its default (1e-6, i.e. 1 USD) would
+let a small instance stop at a relative gap far above `mip_gap`."""
+
+
 def termination_of(model_status: Any) -> Termination:
     """Map a HiGHS model status to a `Termination` (anything unexpected is an error)."""
     return _STATUS.get(model_status, Termination.error)
@@ -206,6 +211,7 @@ class HighsSession:
         h.setOptionValue("log_to_console", False)
         h.setOptionValue("time_limit", max(time_limit, 0.01) if time_limit is not None else highspy.kHighsInf)
         h.setOptionValue("mip_rel_gap", gap)
+        h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("threads", options.threads or 0)
         h.setOptionValue("random_seed", options.random_seed)
         if start is not None:
