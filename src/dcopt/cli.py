@@ -174,5 +174,10 @@ def schema() -> None:
     click.echo(json.dumps(instance_json_schema(), indent=1))
 
 
+from .cli_evaluate import evaluate  # noqa: E402  (defined in its own module)
+
+main.add_command(evaluate)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

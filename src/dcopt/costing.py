@@ -122,7 +122,7 @@ def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
 
     for p in plan.purchases:
         g, f = gpus[p.gpu], fabrics[p.fabric]
-        per_gpu = sem.gpu_price_usd(g, p.year) + sem.net_capex_usd_per_gpu(f, g)
+        per_gpu = _gpu_price_any_year(g, p.year) + sem.net_capex_usd_per_gpu(f, g)
         nominal["deployments"][idx[p.year]] += per_gpu * p.gpus
         end = min(p.year + p.life_years, y1)
         for t in range(p.year, end):
@@ -157,3 +157,41 @@ def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
         energy_mwh=energy_mwh, emissions_t=emissions_t, built_it_mw=built_it,
         facility_mw=facility, it_load_mw=it_load, active_gpus=active,
     )
+
+
+def _gpu_price_any_year(g, year: int) -> float:
+    """`sem.gpu_price_usd`; for a year-map price missing `year` (a purchase outside the GPU's
+    sale years, which `verify.check_plan` reports), the nearest listed year's price, so that
+    a plan breaking that rule can still be costed (as `data` does for elastic models)."""
+    price = g.price_usd_per_gpu
+    if isinstance(price, dict) and str(year) not in price:
+        near = min((int(k) for k in price), key=lambda k: (abs(k - year), k))
+        return float(price[str(near)])
+    return sem.gpu_price_usd(g, year)
+
+
+def cost_plan_by_site(inst: Instance, plan: Plan) -> dict[str, PlanCosts]:
+    """`cost_plan` split by site: every cost item of SPEC 5 belongs to one site (its
+    opening, fabrics, blocks, purchases, existing blocks and deployments), so each site
+    is costed as the plan and the existing assets restricted to it. The sites' NPVs and
+    nominal amounts add up to `cost_plan(inst, plan)`'s."""
+    deps = inst.existing.deployments
+    out: dict[str, PlanCosts] = {}
+    for s in inst.sites:
+        mine = [e for e, d in enumerate(deps) if d.site == s.name]
+        new_index = {e: i for i, e in enumerate(mine)}
+        existing = inst.existing.model_copy(update={
+            "blocks": [b for b in inst.existing.blocks if b.site == s.name],
+            "deployments": [deps[e] for e in mine],
+        })
+        sub_inst = inst.model_copy(update={"existing": existing})
+        sub_plan = Plan(
+            openings=[o for o in plan.openings if o.site == s.name],
+            fabrics=[a for a in plan.fabrics if a.site == s.name],
+            builds=[b for b in plan.builds if b.site == s.name],
+            purchases=[p for p in plan.purchases if p.site == s.name],
+            retirements=[r.model_copy(update={"deployment": new_index[r.deployment]})
+                         for r in plan.retirements if r.deployment in new_index],
+        )
+        out[s.name] = cost_plan(sub_inst, sub_plan)
+    return out

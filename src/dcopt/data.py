@@ -232,6 +232,9 @@ def prepare(inst: Instance, elastic: Elastic | None = None) -> ModelData:
     max_blocks: dict[str, int | None] = {}
 
     facility_years_left = {y: sum(disc[t] for t in years if t >= y) for y in years}
+    max_pue = max([k.pue for k in cat.cooling] + [v for s in inst.sites for v in (s.pue_overrides or {}).values()])
+    loose_facility_mw = (_demand_it_mw_bound(inst) * max_pue if elastic is not None and elastic.limits
+                         else 0.0)
 
     def block_items(s_name: str, h: str, y: int) -> dict[str, float]:
         """NPV (M$) per cost item of one block of design h built at s in year y."""
@@ -261,6 +264,11 @@ def prepare(inst: Instance, elastic: Elastic | None = None) -> ModelData:
         )
         grid_left = max(0.0, s.max_facility_mw - grid_used)
         floor_left = None if s.max_blocks is None else max(0, s.max_blocks - n_existing)
+        if elastic is not None and elastic.limits:
+            # the grid and floor rows carry penalised excess: block bounds must not
+            # repeat the limits, only stay finite
+            grid_left = max(grid_left, loose_facility_mw + 2 * s.block_mw * max_pue)
+            floor_left = None
         max_blocks[s.name] = s.max_blocks
         build_years = [y for y in years if y >= s.power_available_year or "power_year" in relax]
         buildable[s.name] = []
@@ -565,6 +573,24 @@ def same_structure(a: ModelData, b: ModelData) -> bool:
         if f.name not in NUMBER_FIELDS and getattr(a, f.name) != getattr(b, f.name):
             return False
     return True
+
+
+def _demand_it_mw_bound(inst: Instance) -> float:
+    """Twice the IT MW that the peak year's whole demand would need on the least
+    productive GPU and fabric, plus the existing units: more than any site could use."""
+    cat = inst.catalog
+    peak = max(sem.demand_value(inst.demand.training, t)
+               + sum(sem.demand_value(d.perf, t) for d in inst.demand.inference) for t in inst.years)
+    per_kw = [per / sem.unit_kw(g, f) * g.unit_gpus
+              for g in cat.gpus for f in cat.fabrics
+              for per in (g.training_perf * f.training_efficiency * f.availability,
+                          g.inference_perf * f.availability) if per > 0]
+    gpus = {g.name: g for g in cat.gpus}
+    fabrics = {f.name: f for f in cat.fabrics}
+    existing_kw = sum(d.gpus / gpus[d.gpu].unit_gpus * sem.unit_kw(gpus[d.gpu], fabrics[d.fabric])
+                      for d in inst.existing.deployments)
+    demand_kw = peak / min(per_kw) if per_kw and peak > 0 else 0.0
+    return (2.0 * demand_kw + existing_kw) / KW_PER_MW
 
 
 def _broken_purchase_rules(site, g, f, y: int) -> list[tuple[str, float]]:

@@ -9,7 +9,9 @@ re-solves elastic versions of the model (`data.Elastic`):
 2. **Binding limits.** Grid MW, floor space and the budget may be exceeded,
    and blocks or purchases may break power_available_year, GPU sale years
    and port speeds, each at a penalty; the least-penalty plan says which
-   limits would have to move, where and by how much.
+   limits would have to move, where and by how much (with `limits`, the
+   model data do not derive block bounds from the grid and floor limits, so
+   that only the penalised excess can go past them).
 
 Demand nothing could ever serve (a region no site serves, a year before any
 GPU or power exists) is found before any solve, and explained by relaxing
@@ -125,27 +127,49 @@ def d_values(session: HighsSession, name: str) -> dict:
 def _limits_used(inst: Instance, d: ModelData, session: HighsSession) -> list[str]:
     out = []
     sites = {s.name: s for s in inst.sites}
+    gpus = {g.name: g for g in inst.catalog.gpus}
+    fabrics = {f.name: f for f in inst.catalog.fabrics}
     for s, mw in d_values(session, "grid_excess").items():
         if mw > 1e-6:
+            limit = sites[s].max_facility_mw
             out.append(f"grid limit binds at site {s!r}: {mw:,.4g} MW more facility power than its "
-                       f"max_facility_mw {sites[s].max_facility_mw:g} would be needed")
+                       f"max_facility_mw {limit:g} would be needed ({limit + mw:,.4g} MW)")
     for s, n in d_values(session, "floor_excess").items():
         if n > 0.5:
+            limit = sites[s].max_blocks
             out.append(f"floor space binds at site {s!r}: {round(n)} more block(s) than max_blocks "
-                       f"{sites[s].max_blocks} would be needed")
+                       f"{limit} would be needed ({limit + round(n)} blocks)")
+    budget = inst.finance.annual_capex_budget_usd
     for t, musd in d_values(session, "budget_excess").items():
         if musd > 1e-6:
             out.append(f"budget binds in {t}: capex {musd * 1e6:,.0f} USD above annual_capex_budget_usd "
-                       f"{inst.finance.annual_capex_budget_usd:,.0f} would be needed")
-    grouped: dict[str, float] = defaultdict(float)
-    for family, broken in d.relaxed.items():
-        values = d_values(session, family)
-        for key, text in broken.items():
-            if values.get(key, 0.0) > 0.5:
-                site = key[0]
-                grouped[f"site {site!r}: {text}"] += values[key]
-    for text, n in grouped.items():
-        out.append(f"{text} ({n:g} block(s) or unit(s)); this rule binds")
+                       f"{budget:,.0f} would be needed ({budget + musd * 1e6:,.0f} USD)")
+    early_blocks: dict[tuple[str, int], float] = defaultdict(float)
+    for key, n in d_values(session, "build").items():
+        if key in d.relaxed.get("build", {}) and n > 0.5:
+            early_blocks[(key[0], key[2])] += n
+    for (s, y), n in sorted(early_blocks.items()):
+        pay = sites[s].power_available_year
+        out.append(f"power_available_year binds at site {s!r}: {round(n)} block(s) would have to be built "
+                   f"in {y}, {pay - y} year(s) before power is available in {pay}")
+    broken: dict[str, float] = defaultdict(float)
+    for key, n in d_values(session, "buy").items():
+        if key not in d.relaxed.get("buy", {}) or n < 0.5:
+            continue
+        s, _, g_name, f_name, y, _ = key
+        site, g, f = sites[s], gpus[g_name], fabrics[f_name]
+        n_gpus = round(n) * g.unit_gpus
+        if y < site.power_available_year:
+            broken[f"power_available_year binds at site {s!r}: GPUs would have to be bought in {y}, "
+                   f"before power is available in {site.power_available_year}"] += n_gpus
+        if not g.first_year <= y <= g.last_year:
+            broken[f"GPU sale years bind: {g_name} would have to be bought in {y} (at site {s!r}), "
+                   f"outside its sale years {g.first_year}-{g.last_year}"] += n_gpus
+        if not sem.attaches(g, f):
+            broken[f"port speed binds: {g_name} needs {g.nic_gbps:g} Gb/s ports and would have to run "
+                   f"on {f_name} at site {s!r}, which serves up to {f.max_gbps_per_port:g} Gb/s"] += n_gpus
+    for text, n in broken.items():
+        out.append(f"{text} ({n:,.0f} GPUs)")
     return out
 
 
@@ -158,13 +182,32 @@ def _explain_static(inst: Instance, message: str) -> str:
         relaxed = prepare(inst, Elastic(relax=frozenset({rule})))
         if message not in relaxed.static_infeasibilities:
             fixes.append(_RULE_TEXT[rule])
+    if message not in prepare(inst, Elastic(limits=True)).static_infeasibilities:
+        fixes += [_RULE_TEXT[rule] for rule in _limits_blocking_every_block(inst)]
     if fixes:
         return f"{message}; binding: {' or '.join(fixes)}"
     return message
+
+
+def _limits_blocking_every_block(inst: Instance) -> list[str]:
+    """Which site limits leave no room for a single new block somewhere: 'grid', 'floor'."""
+    coolings = {k.name: k for k in inst.catalog.cooling}
+    out = set()
+    for s in inst.sites:
+        existing = [b for b in inst.existing.blocks if b.site == s.name]
+        if s.max_blocks is not None and s.max_blocks <= sum(b.blocks for b in existing):
+            out.add("floor")
+        used = sum(sem.site_pue(s, coolings[b.cooling]) * s.block_mw * b.blocks for b in existing)
+        allowed = s.allowed_cooling if s.allowed_cooling is not None else list(coolings)
+        if all(used + sem.site_pue(s, coolings[k]) * s.block_mw > s.max_facility_mw * (1 + 1e-9) for k in allowed):
+            out.add("grid")
+    return sorted(out)
 
 
 _RULE_TEXT = {
     "power_year": "power_available_year (no site has power by then)",
     "sale_years": "GPU sale years (no GPU is on sale by then)",
     "port_speed": "port speeds (no fabric serves the GPUs on sale)",
+    "grid": "grid limits max_facility_mw (no block fits under them)",
+    "floor": "floor space max_blocks (no block may be built)",
 }

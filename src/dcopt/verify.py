@@ -71,6 +71,75 @@ class CheckReport:
         return "\n".join(lines)
 
 
+def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
+    """Entries of `plan` that name what the instance does not have (a site, cooling, rack
+    density, GPU, fabric, existing deployment) or a year outside the horizon, as
+    (JSON path in the plan, message). Such an entry cannot be costed; `check_plan` reports
+    it as a violation and the costing leaves it out (see `costable_part`)."""
+    cat = inst.catalog
+    names = {
+        "site": {s.name for s in inst.sites},
+        "cooling": {k.name for k in cat.cooling},
+        "gpu": {g.name for g in cat.gpus},
+        "fabric": {f.name for f in cat.fabrics},
+    }
+    racks = {d.rack_kw for d in cat.densities}
+    y0, yn = inst.years[0], inst.years[-1]
+    out: list[tuple[str, str]] = []
+
+    def known(path: str, entry: object, fields: tuple[str, ...]) -> None:
+        for name in fields:
+            value = getattr(entry, name)
+            if value not in names[name]:
+                known_names = ", ".join(sorted(names[name]))
+                out.append((f"{path}.{name}", f"unknown {name} {value!r} (the instance has {known_names})"))
+        if hasattr(entry, "rack_kw") and entry.rack_kw not in racks:
+            listed = ", ".join(f"{r:g}" for r in sorted(racks))
+            message = f"no rack density of {entry.rack_kw:g} kW in the catalog (it has {listed})"
+            out.append((f"{path}.rack_kw", message))
+        if not y0 <= entry.year <= yn:
+            out.append((f"{path}.year", f"year {entry.year} is outside the horizon {y0}-{yn}"))
+
+    for i, o in enumerate(plan.openings):
+        known(f"openings[{i}]", o, ("site",))
+    for i, a in enumerate(plan.fabrics):
+        known(f"fabrics[{i}]", a, ("site", "fabric"))
+    for i, b in enumerate(plan.builds):
+        known(f"builds[{i}]", b, ("site", "cooling"))
+    for i, p in enumerate(plan.purchases):
+        known(f"purchases[{i}]", p, ("site", "cooling", "gpu", "fabric"))
+    n_deps = len(inst.existing.deployments)
+    for i, r in enumerate(plan.retirements):
+        if r.deployment >= n_deps:
+            message = (f"no existing deployment {r.deployment} (the instance has {n_deps}, "
+                       "numbered from 0 in the order of existing.deployments)")
+            out.append((f"retirements[{i}].deployment", message))
+        if not y0 <= r.year <= yn:
+            out.append((f"retirements[{i}].year", f"year {r.year} is outside the horizon {y0}-{yn}"))
+    for i, a in enumerate(plan.allocations or []):
+        known(f"allocations[{i}]", a, ("site", "gpu", "fabric"))
+    return out
+
+
+def costable_part(inst: Instance, plan: Plan) -> Plan:
+    """`plan` without the entries `reference_problems` names (the same plan when there are none)."""
+    bad = {path.split(".")[0] for path, _ in reference_problems(inst, plan)}
+    if not bad:
+        return plan
+
+    def keep(family: str, entries):
+        return [e for i, e in enumerate(entries) if f"{family}[{i}]" not in bad]
+
+    return Plan(
+        openings=keep("openings", plan.openings),
+        fabrics=keep("fabrics", plan.fabrics),
+        builds=keep("builds", plan.builds),
+        purchases=keep("purchases", plan.purchases),
+        retirements=keep("retirements", plan.retirements),
+        allocations=None if plan.allocations is None else keep("allocations", plan.allocations),
+    )
+
+
 def _over(value: float, limit: float) -> bool:
     return value > limit + REL_TOL * max(1.0, abs(limit))
 
@@ -185,7 +254,7 @@ def check_plan(inst: Instance, plan: Plan,
         if p.gpu not in gpus or p.fabric not in fabrics:
             bad("names", where, "unknown GPU or fabric")
             continue
-        g, f, k, dens = gpus[p.gpu], fabrics[p.fabric], coolings[p.cooling], densities[p.rack_kw]
+        g, f, k = gpus[p.gpu], fabrics[p.fabric], coolings[p.cooling]
         site = sites[p.site]
         if not y0 <= p.year <= yn:
             bad("horizon", where, f"purchase in {p.year}, outside the horizon")
@@ -261,7 +330,7 @@ def check_plan(inst: Instance, plan: Plan,
     # -- budget
     budget = inst.finance.annual_capex_budget_usd
     if budget is not None:
-        capex = cost_plan(inst, plan).capex_usd()
+        capex = cost_plan(inst, costable_part(inst, plan)).capex_usd()
         for i, t in enumerate(years):
             if _over(float(capex[i]), budget):
                 bad("budget", str(t), f"capex {capex[i]:,.0f} USD exceeds the budget {budget:,.0f} USD",
@@ -322,7 +391,11 @@ def check_solution(inst: Instance, solution: Solution) -> CheckReport:
     plan = solution.plan()
     unmet = {(u.workload, u.year): u.unmet for u in solution.unmet_demand}
     report.violations = check_plan(inst, plan, unmet)
-    costs = cost_plan(inst, plan)
+    costable = costable_part(inst, plan)
+    if costable != plan:
+        report.notes.append("plan entries with unknown names or years outside the horizon are left "
+                            "out of the recomputed costs")
+    costs = cost_plan(inst, costable)
     report.recomputed_tco_usd = costs.tco_usd
     scale = max(1.0, sum(abs(v) for v in costs.npv_usd.values()))
     for item in COST_ITEMS:

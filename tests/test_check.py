@@ -1,0 +1,251 @@
+"""`dcopt check` (issue 3, item 1): it catches each kind of defect injected into a valid
+solution JSON, naming the constraint and the place; and every reference case, solved and
+then checked, shows 0 violations and the same TCO within 1e-6.
+
+Each defect test solves a small instance once (module fixtures), writes the solution,
+edits the JSON and runs `dcopt check` through the CLI.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, cases_dir, reference_cases
+
+import dcopt
+from dcopt.cli import main
+from dcopt.verify import check_solution
+from dcopt.writers import read_solution, write_json
+
+QUICKSTART = REPO / "instances" / "quickstart.json"
+
+
+def run_check(instance: Path, solution: Path):
+    return CliRunner().invoke(main, ["check", str(instance), str(solution)], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def quickstart_solution(tmp_path_factory) -> dict:
+    """The optimum of instances/quickstart.json as solution JSON: 1 site, blocks, 2 fabrics,
+    MI355X (on sale 2025-2030) and VR200-NVL72 (on sale from 2027) purchases."""
+    path = tmp_path_factory.mktemp("check") / "quickstart.json"
+    write_json(dcopt.solve(QUICKSTART), path)
+    return json.loads(path.read_text())
+
+
+def case_file(name: str) -> Path:
+    folder = cases_dir()
+    if folder is None:
+        pytest.skip("reference cases not found: set DCOPT_CASES_DIR or place shared/cases next to the repo")
+    return folder / name
+
+
+@pytest.fixture(scope="module")
+def brownfield_solution() -> dict:
+    """h3: existing 'old' GPUs (bought 2022, max life 5, so all gone by 2027) retired in two steps."""
+    solution = dcopt.solve(case_file("h3_existing_retirement.json"), mip_gap=1e-9)
+    return json.loads(solution.model_dump_json())
+
+
+def check_edited(tmp_path: Path, instance: Path, solution: dict, edit) -> tuple[int, str]:
+    data = copy.deepcopy(solution)
+    edit(data)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    result = run_check(instance, path)
+    return result.exit_code, result.output
+
+
+def test_valid_solution_is_consistent(tmp_path, quickstart_solution):
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, lambda d: None)
+    assert code == 0, out
+    assert "consistent" in out and "violation:" not in out
+
+
+def _purchase(d: dict, gpu: str, year: int) -> dict:
+    return next(p for p in d["purchases"] if p["gpu"] == gpu and p["year"] == year)
+
+
+def test_purchase_count_changed(tmp_path, quickstart_solution):
+    def edit(d):
+        _purchase(d, "MI355X", 2026)["gpus"] = 8  # was 1440, most of them allocated
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "alloc_cap [tx-abilene, MI355X on infiniband, 2026]" in out
+    assert "cost item deployments" in out
+
+
+def test_block_removed(tmp_path, quickstart_solution):
+    def edit(d):
+        site = next(s for s in d["sites"] if s["name"] == "tx-abilene")
+        assert site["blocks"] == [{"cooling": "dlc", "rack_kw": 200.0, "year": 2026, "blocks": 1}]
+        site["blocks"] = []
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "hall_capacity [tx-abilene, dlc/200, 2026]" in out
+    assert "built halls hold 0 kW" in out
+    assert "cost item blocks" in out
+
+
+def test_cost_item_altered(tmp_path, quickstart_solution):
+    def edit(d):
+        d["costs_npv_usd"]["energy"] += 12_345.0
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    line = next(x for x in out.splitlines() if x.startswith("cost item energy"))
+    assert "difference 12,345.00" in line
+    assert "violation:" not in out and "0 violations" in out  # the plan itself is untouched
+
+
+def test_tco_altered(tmp_path, quickstart_solution):
+    def edit(d):
+        d["tco_usd"] *= 1.001
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "cost item tco" in out
+
+
+def test_retirement_moved_within_its_years(tmp_path, cases, brownfield_solution):
+    """The 8 GPUs retired at the start of 2026 retire in 2027 instead: still legal, but every
+    running cost and the retirement credit change."""
+    def edit(d):
+        r = next(r for r in d["retirements"] if r["year"] == 2026)
+        r["year"] = 2027
+
+    assert {(r["year"], r["gpus"]) for r in brownfield_solution["retirements"]} == {(2026, 8), (2027, 24)}
+    code, out = check_edited(tmp_path, cases / "h3_existing_retirement.json", brownfield_solution, edit)
+    assert code == 1
+    assert "cost item existing_retirement" in out
+    assert "cost item energy" in out
+
+
+def test_retirement_moved_past_its_deadline(tmp_path, cases, brownfield_solution):
+    def edit(d):
+        r = next(r for r in d["retirements"] if r["year"] == 2027)
+        r["year"] = 2028
+
+    code, out = check_edited(tmp_path, cases / "h3_existing_retirement.json", brownfield_solution, edit)
+    assert code == 1
+    assert "retire_year [deployment 0, 2028]: retirement in 2028, allowed 2026..2027" in out
+
+
+def test_gpu_bought_outside_its_sale_years(tmp_path, quickstart_solution):
+    def edit(d):
+        _purchase(d, "VR200-NVL72", 2027)["year"] = 2026  # on sale from 2027
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert ("sale_years [tx-abilene, VR200-NVL72 on cpo_ethernet in dlc/200, 2026]: "
+            "VR200-NVL72 is on sale 2027-2040, not in 2026") in out
+
+
+def test_grid_limit_exceeded(tmp_path, quickstart_solution):
+    def edit(d):
+        site = next(s for s in d["sites"] if s["name"] == "tx-abilene")
+        site["blocks"][0]["blocks"] = 6  # 6 x 5 MW x PUE 1.12 = 33.6 MW > 30 MW
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "grid [tx-abilene, 2026]: facility power 33.6 MW exceeds the grid limit 30 MW" in out
+
+
+def test_demand_left_unmet(tmp_path, quickstart_solution):
+    def edit(d):
+        d["allocations"] = [a for a in d["allocations"]
+                            if not (a["year"] == 2027 and a["workload"] == "training")]
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "training_demand [2027]: delivered 0 of 4500" in out
+
+
+def test_inference_demand_left_unmet(tmp_path, quickstart_solution):
+    def edit(d):
+        for a in d["allocations"]:
+            if a["year"] == 2028 and a["workload"] == "us":
+                a["gpus"] /= 2
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "inference_demand [us, 2028]" in out
+
+
+def test_unknown_name_and_year_outside_horizon_are_reported_not_a_crash(tmp_path, quickstart_solution):
+    """A plan entry naming an unknown GPU, or a year outside the horizon, used to crash the
+    costing (exit 3); it is a violation, and the costs are recomputed without it."""
+    def edit(d):
+        d["purchases"][0]["gpu"] = "H999"
+        d["purchases"][1]["year"] = 2020
+
+    code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)
+    assert code == 1
+    assert "names [tx-abilene, H999" in out
+    assert "horizon [tx-abilene, VR200-NVL72 on cpo_ethernet in dlc/200, 2020]" in out
+    assert "left out of the recomputed costs" in out
+
+
+def test_gpu_outside_sale_years_with_a_year_map_price(tmp_path):
+    """A GPU priced by a year map has no price outside its sale years: the check reports the
+    purchase instead of crashing (the costing uses the nearest listed year's price)."""
+    inst = json.loads(case_file("h1_single_year_resale.json").read_text())
+    inst["catalog"]["gpus"][0]["price_usd_per_gpu"] = {"2026": 20000}
+    inst["finance"]["annual_capex_budget_usd"] = 1e9  # the budget check costs the plan too
+    inst_path = tmp_path / "inst.json"
+    inst_path.write_text(json.dumps(inst))
+    solution = dcopt.solve(inst_path)
+    data = json.loads(solution.model_dump_json())
+    data["purchases"][0]["year"] = 2025
+    inst["horizon"]["start_year"] = 2025
+    inst["demand"]["training"] = {"2026": 50}
+    inst_path.write_text(json.dumps(inst))
+    code, out = check_edited(tmp_path, inst_path, data, lambda d: None)
+    assert code == 1
+    assert "sale_years [s1, g1 on eth in air/20, 2025]: g1 is on sale 2026-2026, not in 2025" in out
+
+
+# ----------------------------------------------------------------------------- every reference case
+
+CASES = reference_cases()
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES, ids=[n for n, _ in CASES])
+def test_reference_case_solved_then_checked(tmp_path, cases, name, expected):
+    solution = dcopt.solve(cases / name, mip_gap=1e-9)
+    path = tmp_path / "solution.json"
+    write_json(solution, path)
+    result = run_check(cases / name, path)
+    assert result.exit_code == 0, result.output
+    report = check_solution(dcopt.load_instance(cases / name), read_solution(path))
+    assert report.violations == [] and report.cost_differences == []
+    if expected["tco_usd"] is None:
+        assert not solution.has_plan and "nothing to check" in result.output
+        return
+    assert "consistent" in result.output
+    assert report.recomputed_tco_usd == pytest.approx(report.reported_tco_usd, rel=1e-6)
+    assert report.recomputed_tco_usd == pytest.approx(expected["tco_usd"], rel=1e-6)
+
+
+def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
+    """`dcopt solve` checks every plan before writing it; a plan failing the check is a bug
+    in dcopt (exit 3), never written as a valid solution."""
+    import dcopt.api
+    from dcopt.verify import CheckReport, Violation
+
+    def failing(inst, solution):
+        return CheckReport(violations=[Violation("grid", "tx-abilene, 2026", "injected")])
+
+    monkeypatch.setattr(dcopt.api, "check_solution", failing)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["solve", str(QUICKSTART), "-o", str(out)])
+    assert result.exit_code == 3
+    assert "bug: the plan found fails the independent check" in result.output
+    assert "grid [tx-abilene, 2026]: injected" in result.output
+    assert not out.exists()
