@@ -83,7 +83,7 @@ def test_purchase_count_changed(tmp_path, quickstart_solution):
 def test_block_removed(tmp_path, quickstart_solution):
     def edit(d):
         site = next(s for s in d["sites"] if s["name"] == "tx-abilene")
-        assert site["blocks"] == [{"cooling": "dlc", "rack_kw": 200.0, "year": 2026, "blocks": 1}]
+        assert site["blocks"] == [{"cooling": "dlc", "rack_kw": 200.0, "year": 2026, "blocks": 1, "it_mw": 5.0}]
         site["blocks"] = []
 
     code, out = check_edited(tmp_path, QUICKSTART, quickstart_solution, edit)

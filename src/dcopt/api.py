@@ -15,7 +15,14 @@ from pyomo.environ import Var
 from pyomo.environ import value as pyo_value
 
 from . import __version__
-from .assemble import nominal_by_year, purchase_results, retirement_results, site_results, year_results
+from .assemble import (
+    existing_deployment_results,
+    nominal_by_year,
+    purchase_results,
+    retirement_results,
+    site_results,
+    year_results,
+)
 from .costing import cost_plan
 from .data import USD_PER_MUSD, Elastic, ModelData, prepare
 from .diagnose import diagnose
@@ -129,8 +136,9 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         status, message = _no_plan_status(outcome.termination)
         diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
         return Solution(
-            dcopt_version=__version__, instance_name=inst.name, status=status, has_plan=False,
-            message=message, solve_seconds=_total(timings), diagnosis=diagnosis, solver=report,
+            dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
+            status=status, has_plan=False, message=message, solve_seconds=_total(timings),
+            diagnosis=diagnosis, solver=report,
         )
     t0 = time.perf_counter()
     session.load_plan_values()
@@ -159,6 +167,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
     solution = Solution(
         dcopt_version=__version__,
         instance_name=inst.name,
+        discount_rate=inst.finance.discount_rate,
         status=status,
         has_plan=True,
         message=message,
@@ -170,6 +179,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         sites=site_results(inst, plan, costs),
         purchases=purchase_results(inst, plan),
         retirements=retirement_results(inst, plan),
+        existing_deployments=existing_deployment_results(inst),
         allocations=plan.allocations or [],
         years=year_results(inst, plan, costs),
         unmet_demand=unmet,
@@ -247,7 +257,8 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsS
 def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list[str],
              timings: Timings) -> Solution:
     return Solution(
-        dcopt_version=__version__, instance_name=inst.name, status=status, has_plan=False,
-        message="no plan exists: the instance is infeasible", diagnosis=diagnosis,
+        dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
+        status=status, has_plan=False, message="no plan exists: the instance is infeasible",
+        diagnosis=diagnosis,
         solver=_report(options, None, None, timings),
     )

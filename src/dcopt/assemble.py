@@ -10,6 +10,7 @@ from .plan import Plan
 from .schema import Instance
 from .solution import (
     BuiltBlocks,
+    ExistingDeploymentResult,
     FabricAtSite,
     PurchaseResult,
     RetirementResult,
@@ -24,9 +25,10 @@ def site_results(inst: Instance, plan: Plan, costs: PlanCosts) -> list[SiteResul
     for s in inst.sites:
         existing = [b for b in inst.existing.blocks if b.site == s.name and b.blocks > 0]
         opened = [o.year for o in plan.openings if o.site == s.name]
-        blocks = [BuiltBlocks(cooling=b.cooling, rack_kw=b.rack_kw, year=None, blocks=b.blocks)
-                  for b in existing]
-        blocks += [BuiltBlocks(cooling=b.cooling, rack_kw=b.rack_kw, year=b.year, blocks=b.blocks)
+        blocks = [BuiltBlocks(cooling=b.cooling, rack_kw=b.rack_kw, year=None, blocks=b.blocks,
+                              it_mw=b.blocks * s.block_mw) for b in existing]
+        blocks += [BuiltBlocks(cooling=b.cooling, rack_kw=b.rack_kw, year=b.year, blocks=b.blocks,
+                               it_mw=b.blocks * s.block_mw)
                    for b in sorted(plan.builds, key=lambda b: (b.year, b.cooling, b.rack_kw))
                    if b.site == s.name]
         present = list(dict.fromkeys(d.fabric for d in inst.existing.deployments if d.site == s.name))
@@ -42,7 +44,9 @@ def site_results(inst: Instance, plan: Plan, costs: PlanCosts) -> list[SiteResul
             built_it_mw={y: float(v) for y, v in zip(years, costs.built_it_mw[s.name])},
             facility_mw={y: float(v) for y, v in zip(years, costs.facility_mw[s.name])},
             it_load_mw={y: float(v) for y, v in zip(years, costs.it_load_mw[s.name])},
+            facility_drawn_mw={y: float(v) for y, v in zip(years, costs.facility_drawn_mw[s.name])},
             max_facility_mw=s.max_facility_mw,
+            block_mw=s.block_mw,
         ))
     return out
 
@@ -51,6 +55,12 @@ def purchase_results(inst: Instance, plan: Plan) -> list[PurchaseResult]:
     y1 = inst.horizon.end_year + 1
     return [PurchaseResult(**x.model_dump(), resale_year=min(x.year + x.life_years, y1))
             for x in sorted(plan.purchases, key=lambda x: (x.year, x.site, x.gpu, x.fabric))]
+
+
+def existing_deployment_results(inst: Instance) -> list[ExistingDeploymentResult]:
+    return [ExistingDeploymentResult(index=i, site=d.site, cooling=d.cooling, rack_kw=d.rack_kw, gpu=d.gpu,
+                                     fabric=d.fabric, purchase_year=d.purchase_year, gpus=d.gpus)
+            for i, d in enumerate(inst.existing.deployments)]
 
 
 def retirement_results(inst: Instance, plan: Plan) -> list[RetirementResult]:

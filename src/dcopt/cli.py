@@ -1,4 +1,5 @@
-"""`dcopt` command line: a thin layer over the Python API.
+"""`dcopt` command line: a thin layer over the Python API (shared pieces in
+:mod:`dcopt.cli_common`; evaluate, sweep and report commands in their own modules).
 
 Exit codes: 0 a plan was found (optimal, or a limit with a plan and its gap);
 1 no plan (infeasible, or a limit before any plan); 2 invalid input;
@@ -7,7 +8,6 @@ Exit codes: 0 a plan was found (optimal, or a limit with a plan and its gap);
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -15,39 +15,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InstanceError
-
-EXIT_PLAN, EXIT_NO_PLAN, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
-
-
-def _guard(fn):
-    """Turn expected failures into messages and exit codes."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        debug = bool(click.get_current_context().find_root().params.get("debug"))
-        try:
-            return fn(*args, **kwargs)
-        except InstanceError as exc:
-            if debug:
-                raise
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_INVALID)
-        except click.exceptions.Exit:
-            raise
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-            if debug:
-                raise
-            click.echo(f"internal error ({type(exc).__name__}: {exc}); this is a bug in dcopt, "
-                       "please report it with the instance; rerun with --debug for the traceback",
-                       err=True)
-            sys.exit(EXIT_BUG)
-
-    return wrapper
-
+from .cli_common import EXIT_NO_PLAN, EXIT_PLAN, read_solution_file
+from .cli_common import guard as _guard
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dcopt")
@@ -72,10 +41,13 @@ def main(debug: bool) -> None:
                    "plan with the shortfall priced, instead of failing.")
 @click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
 @_guard
 def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
-          allow_unmet: float | None, no_diagnose: bool, quiet: bool) -> None:
+          allow_unmet: float | None, no_diagnose: bool, quiet: bool,
+          report_path: Path | None = None) -> None:
     """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
     from .api import solve as solve_api
     from .io import load_instance
@@ -96,6 +68,10 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     if csv_dir is not None and solution.has_plan:
         write_csv(solution, csv_dir)
         click.echo(f"wrote CSV tables to {csv_dir}", err=True)
+    if report_path is not None and solution.has_plan:
+        from .cli_report import write_solve_report
+
+        write_solve_report(solution, inst, report_path)
     sys.exit(EXIT_PLAN if solution.has_plan else EXIT_NO_PLAN)
 
 
@@ -122,28 +98,11 @@ def check(instance: Path, solution: Path) -> None:
     1e-6 relative, 1 otherwise."""
     from .io import load_instance
     from .verify import check_solution
-    from .writers import read_solution
 
     inst = load_instance(instance)
-    report = check_solution(inst, _read_solution(solution, read_solution))
+    report = check_solution(inst, read_solution_file(solution))
     click.echo(report.text())
     sys.exit(0 if report.ok else 1)
-
-
-def _read_solution(path: Path, reader):
-    from pydantic import ValidationError
-
-    from .errors import Problem
-    from .io import json_path
-
-    try:
-        return reader(path)
-    except FileNotFoundError:
-        raise InstanceError([Problem("$", f"file not found: {path}", "check the path")]) from None
-    except ValidationError as exc:
-        problems = [Problem(json_path(tuple(e["loc"])), e["msg"], "give a solution JSON written by dcopt")
-                    for e in exc.errors(include_url=False)]
-        raise InstanceError(problems, str(path)) from None
 
 
 @main.command()
@@ -177,6 +136,10 @@ def schema() -> None:
 from .cli_evaluate import evaluate  # noqa: E402  (defined in its own module)
 
 main.add_command(evaluate)
+
+from .cli_report import report  # noqa: E402  (reports, in their own module)
+
+main.add_command(report)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,23 +8,12 @@ with the JSON path); 3 an internal error.
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
 import click
 
-
-def _guarded(fn):
-    """`dcopt.cli._guard`, looked up when the command runs (cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .cli import _guard
-
-        return _guard(fn)(*args, **kwargs)
-
-    return wrapper
+from .cli_common import guard
 
 
 @click.command()
@@ -38,7 +27,7 @@ def _guarded(fn):
 @click.option("--mip-gap", type=float, default=None, help="With --compare: relative MIP gap (default 1e-4).")
 @click.option("--threads", type=int, default=None, help="With --compare: HiGHS threads.")
 @click.option("--seed", type=int, default=None, help="With --compare: HiGHS random seed.")
-@_guarded
+@guard
 def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, time_limit: float | None,
              mip_gap: float | None, threads: int | None, seed: int | None) -> None:
     """Cost PLAN (a plan JSON, see docs/plan-format.md) for INSTANCE.

@@ -33,6 +33,7 @@ class PlanCosts:
     built_it_mw: dict[str, np.ndarray]  # site -> built IT MW per horizon year
     facility_mw: dict[str, np.ndarray]  # site -> built IT MW x PUE per horizon year
     it_load_mw: dict[str, np.ndarray]  # site -> rated IT MW of active units per horizon year
+    facility_drawn_mw: dict[str, np.ndarray]  # site -> IT MW x load factor x PUE per horizon year
     active_gpus: dict[str, np.ndarray]  # gpu -> GPUs running per horizon year
 
     @property
@@ -70,6 +71,7 @@ def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
     built_it = {s: np.zeros(n) for s in sites}
     facility = {s: np.zeros(n) for s in sites}
     it_load = {s: np.zeros(n) for s in sites}
+    drawn = {s: np.zeros(n) for s in sites}
     active = {g: np.zeros(n) for g in gpus}
 
     def salvage(capex: float, year: int) -> None:
@@ -118,6 +120,7 @@ def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
         energy_mwh[i] += mwh
         emissions_t[i] += mwh * site.carbon_kg_per_mwh / 1000.0
         it_load[site_name][i] += kw / 1000.0
+        drawn[site_name][i] += mwh / sem.HOURS_PER_YEAR
         active[gpu_name][i] += gpus_
 
     for p in plan.purchases:
@@ -155,7 +158,7 @@ def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
     return PlanCosts(
         years=all_years, nominal_usd=nominal, npv_usd=npv, discount=disc,
         energy_mwh=energy_mwh, emissions_t=emissions_t, built_it_mw=built_it,
-        facility_mw=facility, it_load_mw=it_load, active_gpus=active,
+        facility_mw=facility, it_load_mw=it_load, facility_drawn_mw=drawn, active_gpus=active,
     )
 
 

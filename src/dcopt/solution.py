@@ -25,6 +25,7 @@ class BuiltBlocks(_Out):
     rack_kw: float
     year: int | None = Field(description="Build year; null for blocks that existed before the horizon.")
     blocks: int
+    it_mw: float = Field(0.0, description="IT capacity of these blocks, MW (blocks x block_mw).")
 
 
 class FabricAtSite(_Out):
@@ -46,13 +47,31 @@ class SiteResult(_Out):
     it_load_mw: dict[int, float] = Field(
         default_factory=dict, description="Rated IT MW of active units by year."
     )
+    facility_drawn_mw: dict[int, float] = Field(
+        default_factory=dict,
+        description="Average facility power drawn by year, MW: rated IT load x load factor x PUE.",
+    )
     max_facility_mw: float
+    block_mw: float = Field(0.0, description="IT MW of one block at this site.")
 
 
 class PurchaseResult(p.Purchase):
     """A purchase with the year it leaves the fleet (resold)."""
 
     resale_year: int = Field(description="min(year + life_years, end_year + 1).")
+
+
+class ExistingDeploymentResult(_Out):
+    """An existing deployment of the instance, as the plan found it."""
+
+    index: int = Field(description="Index in existing.deployments (what retirements refer to).")
+    site: str
+    cooling: str
+    rack_kw: float
+    gpu: str
+    fabric: str
+    purchase_year: int
+    gpus: int
 
 
 class RetirementResult(p.Retirement):
@@ -122,6 +141,7 @@ class Solution(_Out):
 
     dcopt_version: str
     instance_name: str
+    discount_rate: float | None = Field(None, description="The instance's discount rate (NPV basis).")
     status: Status
     has_plan: bool
     message: str = ""
@@ -137,6 +157,7 @@ class Solution(_Out):
     sites: list[SiteResult] = Field(default_factory=list)
     purchases: list[PurchaseResult] = Field(default_factory=list)
     retirements: list[RetirementResult] = Field(default_factory=list)
+    existing_deployments: list[ExistingDeploymentResult] = Field(default_factory=list)
     allocations: list[p.Allocation] = Field(default_factory=list)
     years: list[YearResult] = Field(default_factory=list)
     diagnosis: list[str] = Field(default_factory=list, description="Why no plan exists, when none does.")

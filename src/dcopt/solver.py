@@ -68,6 +68,10 @@ _STATUS = {
 }
 
 
+INTERRUPT_GRACE_S = 10.0
+"""After Ctrl-C in the first stage, seconds given to turning its plan into a real one
+(a second Ctrl-C stops that too)."""
+
 MIP_ABS_GAP = 1e-9
 """HiGHS's absolute gap, in model units (M$): 0.001 USD. Its default (1e-6, i.e. 1 USD) would
 let a small instance stop at a relative gap far above `mip_gap`."""
@@ -157,12 +161,14 @@ class HighsSession:
        a grid cap), with sites and fabrics fixed and blocks free.
     3. *full*: if the plan is not within `mip_gap` of the best bound, the
        full MIP warm-started from it. Under a time limit only when no plan
-       was found or more than a quarter of the time is left: at scale HiGHS 1.15 spends minutes in root cut separation
+       was found, or when stage 1 proved its gap early and at least as much
+       time is left as it took: at scale HiGHS 1.15 spends minutes in root cut separation
        once it has a cutoff, ignoring both its time limit and interrupts
        (measured: 115 s for a 20 s limit), and in the time left its bound
        rarely beats stage 1's.
 
     The gap reported is the plan's against the best bound of all stages.
+    Ctrl-C in stage 1 still runs stage 2, for at most `INTERRUPT_GRACE_S`.
     """
 
     def __init__(self, model: pyo.ConcreteModel, staging: Staging | None = None) -> None:
@@ -288,21 +294,31 @@ class HighsSession:
             relaxed = self._run(options, left(0.6), options.mip_gap, log, relax=units, start=start)
             last = record("relaxed", relaxed)
             relaxed_infeasible = last is Termination.infeasible
-            if relaxed.has_plan and last is not Termination.interrupted:
+            interrupted = last is Termination.interrupted
+            if relaxed.has_plan:
                 def at_stage1(cols: np.ndarray) -> tuple:
                     value = np.round(relaxed.x[cols])
                     return cols, value, value
 
+                def limit(share: float) -> float | None:
+                    # after Ctrl-C, a short stage 2 turns the relaxed plan into a real one
+                    return INTERRUPT_GRACE_S if interrupted else left(share)
+
                 both = np.concatenate([fixed, flexible])
                 for share, cols in ((0.4, both), (1.0, fixed)):
-                    run = self._run(options, left(share), max(options.mip_gap / 2, 1e-9), log,
+                    run = self._run(options, limit(share), max(options.mip_gap / 2, 1e-9), log,
                                     bounds=at_stage1(cols))
                     last = record("purchases", run, global_bound=False)
                     if run.has_plan or last is Termination.interrupted or not flexible.size:
                         break
+                if interrupted:
+                    last = Termination.interrupted
             out_of_time = deadline is not None and time.perf_counter() >= deadline
-            budget = options.time_limit_s or 0.0
-            worth_it = deadline is None or best["x"] is None or left() > 0.25 * budget
+            # under a time limit, with a plan: only for models whose relaxed stage proved its gap
+            # early (HiGHS's root separation with a cutoff can overrun a limit by minutes at scale)
+            easy = (termination_of(relaxed.status) is Termination.optimal
+                    and (left() or 0.0) >= relaxed.seconds)
+            worth_it = deadline is None or best["x"] is None or easy
             if not (relaxed_infeasible or within_gap() or out_of_time or not worth_it
                     or last is Termination.interrupted):
                 last = record("full", self._run(options, left(), options.mip_gap, log, start=best["x"]))

@@ -29,13 +29,14 @@ def csv_tables(solution: Solution) -> dict[str, tuple[list[str], list[list[objec
     )
     tables["sites"] = (
         ["site", "region", "open_year", "opened_by_existing", "max_facility_mw", "year", "built_it_mw",
-         "facility_mw", "it_load_mw"],
+         "facility_mw", "it_load_mw", "facility_drawn_mw"],
         [[s.name, s.region, s.open_year, s.opened_by_existing, s.max_facility_mw, y, s.built_it_mw[y],
-          s.facility_mw[y], s.it_load_mw[y]] for s in solution.sites for y in s.built_it_mw],
+          s.facility_mw[y], s.it_load_mw[y], s.facility_drawn_mw.get(y, 0.0)]
+         for s in solution.sites for y in s.built_it_mw],
     )
     tables["blocks"] = (
-        ["site", "cooling", "rack_kw", "year", "blocks"],
-        [[s.name, b.cooling, b.rack_kw, b.year, b.blocks] for s in solution.sites for b in s.blocks],
+        ["site", "cooling", "rack_kw", "year", "blocks", "it_mw"],
+        [[s.name, b.cooling, b.rack_kw, b.year, b.blocks, b.it_mw] for s in solution.sites for b in s.blocks],
     )
     tables["fabrics"] = (
         ["site", "fabric", "year"],
