@@ -13,12 +13,14 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
 from .api import solve  # noqa: E402
+from .breakeven import breakeven  # noqa: E402
 from .errors import InstanceError, Problem  # noqa: E402
 from .io import load_instance  # noqa: E402
 from .plan import Plan  # noqa: E402
 from .schema import Instance  # noqa: E402
 from .solution import Solution  # noqa: E402
 from .solver import SolveOptions  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 __all__ = [
     "Instance",
@@ -28,6 +30,8 @@ __all__ = [
     "SolveOptions",
     "Solution",
     "__version__",
+    "breakeven",
     "load_instance",
     "solve",
+    "sweep",
 ]

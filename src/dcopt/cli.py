@@ -137,6 +137,11 @@ from .cli_evaluate import evaluate  # noqa: E402  (defined in its own module)
 
 main.add_command(evaluate)
 
+from .cli_sweep import breakeven_command, sweep_command  # noqa: E402  (sweeps, in their own module)
+
+main.add_command(sweep_command)
+main.add_command(breakeven_command)
+
 from .cli_report import report  # noqa: E402  (reports, in their own module)
 
 main.add_command(report)
