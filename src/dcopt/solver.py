@@ -19,8 +19,8 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.solvers.highs import Highs
 from pydantic import BaseModel, ConfigDict, Field
+from pyomo.contrib.solver.solvers.highs import Highs
 
 
 class SolveOptions(BaseModel):
@@ -296,18 +296,28 @@ class HighsSession:
             relaxed_infeasible = last is Termination.infeasible
             interrupted = last is Termination.interrupted
             if relaxed.has_plan:
-                def at_stage1(cols: np.ndarray) -> tuple:
-                    value = np.round(relaxed.x[cols])
-                    return cols, value, value
+                def at_stage1(slack: float | None) -> tuple:
+                    """Infrastructure as in stage 1: `fixed` columns at their values, `flexible`
+                    ones from their value up to `slack` more (None: free)."""
+                    lo_fixed = np.round(relaxed.x[fixed])
+                    if slack is None:
+                        return fixed, lo_fixed, lo_fixed
+                    lo_flex = np.round(relaxed.x[flexible])
+                    return (np.concatenate([fixed, flexible]), np.concatenate([lo_fixed, lo_flex]),
+                            np.concatenate([lo_fixed, lo_flex + slack]))
 
                 def limit(share: float) -> float | None:
                     # after Ctrl-C, a short stage 2 turns the relaxed plan into a real one
                     return INTERRUPT_GRACE_S if interrupted else left(share)
 
-                both = np.concatenate([fixed, flexible])
-                for share, cols in ((0.4, both), (1.0, fixed)):
+                # whole units may not fit the halls stage 1 built for fractional ones: then allow
+                # up to one more block of each design, site and year than stage 1, then any number.
+                # An attempt that cannot fit is proven infeasible in presolve, in well under a
+                # second; one that can gets most of the time (its plans improve with it)
+                attempts = ((0.7, 0.0), (0.7, 1.0), (1.0, None)) if flexible.size else ((1.0, None),)
+                for share, slack in attempts:
                     run = self._run(options, limit(share), max(options.mip_gap / 2, 1e-9), log,
-                                    bounds=at_stage1(cols))
+                                    bounds=at_stage1(slack))
                     last = record("purchases", run, global_bound=False)
                     if run.has_plan or last is Termination.interrupted or not flexible.size:
                         break

@@ -76,6 +76,7 @@ def add(m: pyo.ConcreteModel, d: ModelData) -> None:
         rule=lambda m, r, t: met(m, r, t) >= m.demand[r, t],
     )
     add_serve_cap(m, d)
+    add_fabric_serve_cap(m, d)
 
 
 def add_serve_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -92,7 +93,7 @@ def add_serve_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
     """
     site_rows: dict[tuple[str, str, int], list] = {}
     for k in d.alloc_keys:
-        s, g, f, t, w = k
+        s, _g, _f, t, w = k
         site_rows.setdefault((s, w, t), []).append(k)
     opens = set(d.open_sites)
 
@@ -101,6 +102,31 @@ def add_serve_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
         return got <= m.demand[w, t] * m.open_by[s, t]
 
     m.serve_cap = pyo.Constraint([k for k in site_rows if k[0] not in opens], rule=serve_cap)
+
+
+def add_fabric_serve_cap(m: pyo.ConcreteModel, d: ModelData) -> None:
+    r"""``fabric_serve_cap[s, f, w, t]``, the same inequality for a fabric a site does not
+    have yet: GPUs on fabric :math:`f` at :math:`s` deliver at most the whole demand of a
+    workload, and nothing before the fabric comes.
+
+    .. math:: \sum_{g} perf_{g,f,w}\, alloc_{s,g,f,t,w} \le D^w_t\; fab\_by_{s,f,t}
+
+    Valid for the same reason as ``serve_cap`` (and implied by ``fab_link`` when
+    :math:`fab\_by = 0`). ``fab_link`` alone lets the LP relaxation pay a fabric's
+    fixed cost by the fraction of the site's largest IT load the fabric carries,
+    almost nothing; this charges it by the share of a demand it serves.
+    """
+    rows: dict[tuple[str, str, str, int], list] = {}
+    for k in d.alloc_keys:
+        s, _g, f, t, w = k
+        if (s, f, t) in m.FAB:
+            rows.setdefault((s, f, w, t), []).append(k)
+
+    def fabric_serve_cap(m, s, f, w, t):
+        got = pyo.quicksum(d.perf[k[1], f, w] * m.alloc[k] for k in rows[s, f, w, t])
+        return got <= m.demand[w, t] * m.fab_by[s, f, t]
+
+    m.fabric_serve_cap = pyo.Constraint(list(rows), rule=fabric_serve_cap)
 
 
 def _need(d: ModelData, w: str, t: int) -> float:
