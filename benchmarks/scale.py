@@ -1,7 +1,7 @@
 """Scaled benchmark instances: any number of sites and years, and catalog size.
 
-    python benchmarks/scale.py --sites 25 --years 10 -o /tmp/s25x10.json
-    python benchmarks/scale.py --sites 50 --years 15 --gpus 5 -o /tmp/s50x15-5gpus.json
+    python benchmarks/scale.py --sites 25 --years 10 -o s25x10.json
+    python benchmarks/scale.py --sites 50 --years 15 --gpus 5 -o s50x15-5gpus.json
 
 The same kind of instance as `instances/large-50site.json`, from the same
 sourced location figures (instances/generate_large.py): sites cycle through

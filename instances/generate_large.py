@@ -50,38 +50,38 @@ LOCATIONS: list[dict] = [
     # 18.5 $/MWh (2025/26) [69] (D); +3 %/yr for PJM capacity pressure [69][70] (E);
     # grid 343 g (2025) [73]; C&W US average 11.7 M$/MW [61]; Dominion large loads
     # 4-7 years [65] -> 2029 (E).
-    dict(key="va", region="us-east", elec=107.0, esc=0.03, carbon=343, build=11.7, power=2029),
+    {"key": "va", "region": "us-east", "elec": 107.0, "esc": 0.03, "carbon": 343, "build": 11.7, "power": 2029},
     # Ohio (PJM): industrial 79 $/MWh (Apr 2025) [68] + PJM capacity 13.7 - 1.2 $/MWh
     # [69] (D); PJM grid 343 g [73]; US average build [61]; queue ~5 years [66] but
     # earlier than Dominion -> 2027 (E).
-    dict(key="oh", region="us-east", elec=92.0, esc=0.03, carbon=343, build=11.7, power=2027),
+    {"key": "oh", "region": "us-east", "elec": 92.0, "esc": 0.03, "carbon": 343, "build": 11.7, "power": 2027},
     # Texas (ERCOT): industrial 66 $/MWh [67]; 299 g (2025) [73]; San Antonio 9.3 M$/MW [61].
-    dict(key="tx", region="us-central", elec=66.0, esc=0.02, carbon=299, build=9.3, power=2026),
+    {"key": "tx", "region": "us-central", "elec": 66.0, "esc": 0.02, "carbon": 299, "build": 9.3, "power": 2026},
     # Iowa: industrial 60 $/MWh (Apr 2025) [68]; 432 g (2025) [73]; US average [61].
-    dict(key="ia", region="us-central", elec=60.0, esc=0.02, carbon=432, build=11.7, power=2027),
+    {"key": "ia", "region": "us-central", "elec": 60.0, "esc": 0.02, "carbon": 432, "build": 11.7, "power": 2027},
     # Oregon: industrial 75 $/MWh [67]; 98 g (2025) [73]; US average [61].
-    dict(key="or", region="us-west", elec=75.0, esc=0.02, carbon=98, build=11.7, power=2026),
+    {"key": "or", "region": "us-west", "elec": 75.0, "esc": 0.02, "carbon": 98, "build": 11.7, "power": 2026},
     # Finland: large-load tariff (E) 55 EUR/MWh (Eurostat small-band 93.9 EUR [71] is
     # far above DC tariffs; reference E range 40-70); 30 g (2025) [73];
     # Frankfurt 11.6 M$/MW [62] as the European proxy (E).
-    dict(key="fi", region="eu-north", elec=round(55 * USD_PER_EUR, 1), esc=0.02, carbon=30, build=11.6,
-         power=2026, pue={"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}),
+    {"key": "fi", "region": "eu-north", "elec": round(55 * USD_PER_EUR, 1), "esc": 0.02, "carbon": 30, "build": 11.6,
+         "power": 2026, "pue": {"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}},
     # Sweden: (E) 50 EUR/MWh (among the lowest non-household prices [71]); Stockholm 19 g
     # (2025) [73]; Frankfurt proxy [62].
-    dict(key="se", region="eu-north", elec=round(50 * USD_PER_EUR, 1), esc=0.02, carbon=19, build=11.6,
-         power=2027, pue={"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}),
+    {"key": "se", "region": "eu-north", "elec": round(50 * USD_PER_EUR, 1), "esc": 0.02, "carbon": 19, "build": 11.6,
+         "power": 2027, "pue": {"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}},
     # Norway: (E) 50 EUR/MWh [71]; 30 g (Ember 2023) [75]; Frankfurt proxy [62].
-    dict(key="no", region="eu-north", elec=round(50 * USD_PER_EUR, 1), esc=0.02, carbon=30, build=11.6,
-         power=2028, pue={"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}),
+    {"key": "no", "region": "eu-north", "elec": round(50 * USD_PER_EUR, 1), "esc": 0.02, "carbon": 30, "build": 11.6,
+         "power": 2028, "pue": {"air": 1.2, "rdhx": 1.15, "dlc": 1.08, "immersion": 1.04}},
     # Ireland: (E) 130 EUR/MWh, about half the Eurostat small-band 256 EUR/MWh [71];
     # 310 g (291-333) [75][76]; London 12.0 M$/MW [62] as proxy (E); Dublin
     # connection lead times not found (reference 5.2) -> 2030 (E).
-    dict(key="ie", region="eu-west", elec=round(130 * USD_PER_EUR, 1), esc=0.02, carbon=310, build=12.0,
-         power=2030),
+    {"key": "ie", "region": "eu-west", "elec": round(130 * USD_PER_EUR, 1), "esc": 0.02, "carbon": 310, "build": 12.0,
+         "power": 2030},
     # Singapore: (E) 200 S$/MWh (reference E range 150-250) ; 366 g (2025) [73];
     # 14.5 M$/MW [62]; (E) hot and humid: worse PUE.
-    dict(key="sg", region="apac", elec=round(200 * USD_PER_SGD, 1), esc=0.02, carbon=366, build=14.5,
-         power=2026, pue={"air": 1.5, "rdhx": 1.35, "dlc": 1.15, "immersion": 1.08}),
+    {"key": "sg", "region": "apac", "elec": round(200 * USD_PER_SGD, 1), "esc": 0.02, "carbon": 366, "build": 14.5,
+         "power": 2026, "pue": {"air": 1.5, "rdhx": 1.35, "dlc": 1.15, "immersion": 1.08}},
 ]
 
 FINANCE = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import REPO
+
 from dcopt import docgen
 from dcopt.schema import Instance
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import cases_dir, reference_cases
 
 import dcopt
-from conftest import cases_dir, reference_cases
 
 CASES = reference_cases()
 

@@ -7,9 +7,9 @@ import copy
 import json
 
 import pytest
+from conftest import cases_dir
 
 import dcopt
-from conftest import cases_dir
 from dcopt.io import load_instance
 from dcopt.resolve import Resolver
 

@@ -12,23 +12,23 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.1.0"
 
-from .api import solve  # noqa: E402
-from .breakeven import breakeven  # noqa: E402
-from .errors import InstanceError, Problem  # noqa: E402
-from .io import load_instance  # noqa: E402
-from .plan import Plan  # noqa: E402
-from .schema import Instance  # noqa: E402
-from .solution import Solution  # noqa: E402
-from .solver import SolveOptions  # noqa: E402
-from .sweep import sweep  # noqa: E402
+from .api import solve
+from .breakeven import breakeven
+from .errors import InstanceError, Problem
+from .io import load_instance
+from .plan import Plan
+from .schema import Instance
+from .solution import Solution
+from .solver import SolveOptions
+from .sweep import sweep
 
 __all__ = [
     "Instance",
     "InstanceError",
     "Plan",
     "Problem",
-    "SolveOptions",
     "Solution",
+    "SolveOptions",
     "__version__",
     "breakeven",
     "load_instance",

@@ -32,8 +32,8 @@ from .model import build_model, new_session
 from .schema import Instance
 from .semantics import TRAINING
 from .solution import Solution, SolverReport, StageResult, Timings, UnmetDemand
-from .verify import check_solution
 from .solver import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
+from .verify import check_solution
 
 COST_TOLERANCE = 1e-6
 """Relative tolerance between the model's cost items and the independent recomputation."""

@@ -18,6 +18,7 @@ from . import __version__
 from .cli_common import EXIT_NO_PLAN, EXIT_PLAN, read_solution_file
 from .cli_common import guard as _guard
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dcopt")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")

@@ -33,7 +33,7 @@ def guard(fn):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        except Exception as exc:
             if debug:
                 raise
             click.echo(f"internal error ({type(exc).__name__}: {exc}); this is a bug in dcopt, "

@@ -50,7 +50,7 @@ def _positive(component):
     for key, item in component.items():
         value = pyo.value(item, exception=False)
         if value is not None and value > 0.5:
-            yield key, int(round(value))
+            yield key, round(value)
 
 
 def plan_from_model(m: pyo.ConcreteModel, d: ModelData) -> Plan:

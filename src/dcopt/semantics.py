@@ -99,7 +99,7 @@ def demand_value(year_map: dict[str, float], year: int) -> float:
 def max_blocks_under_grid(max_facility_mw: float, pue: float, block_mw: float) -> int:
     """Whole blocks of one design the grid limit allows, with a tolerance for
     decimal inputs such as 0.3 / (1.5 * 0.2)."""
-    return int(math.floor(max_facility_mw / (pue * block_mw) + 1e-9))
+    return math.floor(max_facility_mw / (pue * block_mw) + 1e-9)
 
 
 def retire_deadline(inst: Instance, purchase_year: int, gpu: Gpu) -> int:

@@ -137,8 +137,8 @@ def summary(solution: Solution, top: int = 6) -> str:
                 f"{f.fabric} ({'existing' if f.year is None else f.year})" for f in site.fabrics))
     lines.append("")
     lines.append("Purchases and retirements:")
-    events = [(p.year, f"buy {p.gpus:>6} {p.gpu} at {p.site} ({p.cooling} @ {p.rack_kw:g} kW, {p.fabric}), "
-                        f"resold {p.resale_year}") for p in s.purchases]
+    events = [(p.year, (f"buy {p.gpus:>6} {p.gpu} at {p.site} ({p.cooling} @ {p.rack_kw:g} kW, {p.fabric}), "
+                        f"resold {p.resale_year}")) for p in s.purchases]
     events += [(r.year, f"retire {r.gpus:>3} existing {r.gpu} at {r.site}") for r in s.retirements]
     for year, text in sorted(events):
         lines.append(f"  {year}  {text}")

@@ -9,7 +9,6 @@ from ..data import ModelData
 from ..solver import Staging
 from . import budget, costs, demand, fabrics, fleet, halls, sites
 
-
 STAGING = Staging(
     units=("buy", "retire"),  # fine-grained integers (units of 8 or 72 GPUs): relaxed in stage 1
     fixed=("opened", "fab_by"),  # sites and fabrics: fixed in stage 2

@@ -61,7 +61,7 @@ def add_link(m: pyo.ConcreteModel, d: ModelData) -> None:
     fab_pairs = set(m.FAB_PAIR)
     rows: dict[tuple[str, str, int], list] = {}
     for fk in d.fleet_keys:
-        s, h, g, f = fk
+        s, _h, g, f = fk
         if (s, f) not in fab_pairs:
             continue
         for t in d.years:
