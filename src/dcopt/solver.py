@@ -295,7 +295,9 @@ class HighsSession:
             last = record("relaxed", relaxed)
             relaxed_infeasible = last is Termination.infeasible
             interrupted = last is Termination.interrupted
-            if relaxed.has_plan:
+            # a start plan (a sweep's previous point) already within the gap of the relaxed
+            # stage's bound is the answer: no purchases stage
+            if relaxed.has_plan and not within_gap():
                 def at_stage1(slack: float | None) -> tuple:
                     """Infrastructure as in stage 1: `fixed` columns at their values, `flexible`
                     ones from their value up to `slack` more (None: free)."""
@@ -314,10 +316,10 @@ class HighsSession:
                 # up to one more block of each design, site and year than stage 1, then any number.
                 # An attempt that cannot fit is proven infeasible in presolve, in well under a
                 # second; one that can gets most of the time (its plans improve with it)
-                attempts = ((0.7, 0.0), (0.7, 1.0), (1.0, None)) if flexible.size else ((1.0, None),)
+                attempts = ((0.7, 0.0), (0.85, 1.0), (1.0, None)) if flexible.size else ((1.0, None),)
+                gap2 = _stage2_gap(options.mip_gap, relaxed.objective, bound)
                 for share, slack in attempts:
-                    run = self._run(options, limit(share), max(options.mip_gap / 2, 1e-9), log,
-                                    bounds=at_stage1(slack))
+                    run = self._run(options, limit(share), gap2, log, bounds=at_stage1(slack))
                     last = record("purchases", run, global_bound=False)
                     if run.has_plan or last is Termination.interrupted or not flexible.size:
                         break
@@ -325,9 +327,10 @@ class HighsSession:
                     last = Termination.interrupted
             out_of_time = deadline is not None and time.perf_counter() >= deadline
             # under a time limit, with a plan: only for models whose relaxed stage proved its gap
-            # early (HiGHS's root separation with a cutoff can overrun a limit by minutes at scale)
+            # in a tenth of the time left (HiGHS's root separation with a cutoff can overrun a
+            # limit by minutes at scale: large-50site, 71 s left, ran 146 s)
             easy = (termination_of(relaxed.status) is Termination.optimal
-                    and (left() or 0.0) >= relaxed.seconds)
+                    and (left() or 0.0) >= 10 * relaxed.seconds)
             worth_it = deadline is None or best["x"] is None or easy
             if not (relaxed_infeasible or within_gap() or out_of_time or not worth_it
                     or last is Termination.interrupted):
@@ -398,6 +401,22 @@ def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6
     if np.any(activity < row_lower - scale) or np.any(activity > row_upper + scale):
         return None
     return float(np.dot(np.array(lp.col_cost_), x) + lp.offset_)
+
+
+def _stage2_gap(gap: float, relaxed_objective: float | None, bound: float | None) -> float:
+    """Relative gap for the purchases stage: tight enough that a plan proven within it of
+    the relaxed plan's cost (about the stage's own bound) is within `gap` of the global
+    `bound`, and never looser than half of `gap`.
+
+    A plan P is within `gap` of the bound B when P <= B / (1 - gap); stage 2 stops at
+    P <= L / (1 - g2) with its bound L >= the relaxed objective R, so g2 = 1 - R (1 - gap) / B.
+    When R itself is not within `gap` of B, stage 2 aims at a tenth of `gap`.
+    """
+    half = max(gap / 2, 1e-9)
+    if relaxed_objective is None or bound is None or bound <= 0 or relaxed_objective <= 0:
+        return half
+    needed = 1 - relaxed_objective * (1 - gap) / bound
+    return min(half, max(needed, gap / 10, 1e-9))
 
 
 def _gap(objective: float, bound: float) -> float:
