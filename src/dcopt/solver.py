@@ -326,15 +326,17 @@ class HighsSession:
                 if interrupted:
                     last = Termination.interrupted
             out_of_time = deadline is not None and time.perf_counter() >= deadline
-            # under a time limit, with a plan: only for models whose relaxed stage proved its gap
-            # in a tenth of the time left (HiGHS's root separation with a cutoff can overrun a
-            # limit by minutes at scale: large-50site, 71 s left, ran 146 s)
+            # the whole MIP with the time left. Warm-started under a time limit only for models
+            # whose relaxed stage proved its gap in a tenth of the time left: with a cutoff,
+            # HiGHS's root separation can overrun a limit by minutes at scale (large-50site, 71 s
+            # left: 146 s); without one it keeps to the limit
             easy = (termination_of(relaxed.status) is Termination.optimal
                     and (left() or 0.0) >= 10 * relaxed.seconds)
-            worth_it = deadline is None or best["x"] is None or easy
-            if not (relaxed_infeasible or within_gap() or out_of_time or not worth_it
+            warm = deadline is None or easy
+            if not (relaxed_infeasible or within_gap() or out_of_time
                     or last is Termination.interrupted):
-                last = record("full", self._run(options, left(), options.mip_gap, log, start=best["x"]))
+                last = record("full", self._run(options, left(), options.mip_gap, log,
+                                                start=best["x"] if warm else None))
         else:
             last = record("full", self._run(options, left(), options.mip_gap, log, start=start))
 
@@ -409,7 +411,8 @@ def _stage2_gap(gap: float, relaxed_objective: float | None, bound: float | None
     `bound`, and never looser than half of `gap`.
 
     A plan P is within `gap` of the bound B when P <= B / (1 - gap); stage 2 stops at
-    P <= L / (1 - g2) with its bound L >= the relaxed objective R, so g2 = 1 - R (1 - gap) / B.
+    P <= L / (1 - g2), L its own bound, which starts near the relaxed objective R; with
+    L = R that gives g2 = 1 - R (1 - gap) / B (L above R is what stage 2 cannot avoid).
     When R itself is not within `gap` of B, stage 2 aims at a tenth of `gap`.
     """
     half = max(gap / 2, 1e-9)
