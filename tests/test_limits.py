@@ -12,6 +12,7 @@ a gap of 1e-9.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def test_limit_after_a_plan_writes_it_with_gap_and_bound(tmp_path):
     out = tmp_path / "out.json"
     result = run("solve", POWER_CAPPED, "--time-limit", "10", "--mip-gap", "1e-9", "-o", out)
     assert result.exit_code == 0, result.output
-    assert "time limit reached: best plan found" in result.output
+    # "time limit reached", or stopped a little before it with too little time for another stage
+    assert re.search(r"time limit( reached|: stopped after \d+ of 10 s, too little time left for another "
+                     r"solver stage): best plan found", result.output), result.output
     data = json.loads(out.read_text())
     assert data["status"] == "time_limit" and data["has_plan"] is True
     bound = data["solver"]["objective_bound_usd"]

@@ -158,9 +158,15 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         objective = tco + unmet_penalty
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
     report.timings = timings
+    limit_s = options.time_limit_s
+    if status == "time_limit" and limit_s and outcome.solve_s < 0.95 * limit_s:
+        status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {limit_s:g} s, too little time "
+                       "left for another solver stage")
+    else:
+        status_text = "time limit reached"
     message = {
         "optimal": f"optimal within a relative gap of {options.mip_gap:g}",
-        "time_limit": f"time limit reached: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        "time_limit": f"{status_text}: best plan found, {100 * (gap or 0):.3f} % above the best bound",
         "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
         "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
     }[status]

@@ -330,10 +330,13 @@ class HighsSession:
             # whose relaxed stage proved its gap in a tenth of the time left: with a cutoff,
             # HiGHS's root separation can overrun a limit by minutes at scale (large-50site, 71 s
             # left: 146 s); without one it keeps to the limit
+            # A cold start too can overrun by a minute at scale (large-50site: 20 s left, 97 s), so
+            # under a limit it runs only with at least as much time left as the relaxed stage took
             easy = (termination_of(relaxed.status) is Termination.optimal
                     and (left() or 0.0) >= 10 * relaxed.seconds)
             warm = deadline is None or easy
-            if not (relaxed_infeasible or within_gap() or out_of_time
+            room = deadline is None or best["x"] is None or (left() or 0.0) >= relaxed.seconds
+            if not (relaxed_infeasible or within_gap() or out_of_time or not room
                     or last is Termination.interrupted):
                 last = record("full", self._run(options, left(), options.mip_gap, log,
                                                 start=best["x"] if warm else None))
