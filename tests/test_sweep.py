@@ -390,6 +390,7 @@ def test_cli_breakeven(tmp_path):
 
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # e.g. matplotlib's collapsed layout: a chart unreadable
 def test_cli_sweep_then_report(tmp_path):
     """A real one-at-a-time sweep written by `dcopt sweep`, read by `dcopt report`."""
     path = _write(tmp_path, two_cooling_instance())
@@ -408,3 +409,14 @@ def test_cli_sweep_then_report(tmp_path):
     high = df[(df["oat_param"] == "demand") & (df["oat_level"] == "high")]["tco_usd"].item()
     base = df[df["oat_level"] == "base"]["tco_usd"].item()
     assert high > base
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_grid_report_of_two_parameters_lays_out(tmp_path):
+    """Long point labels (two parameters) and one site: the sites chart still has room."""
+    df = sweep(two_cooling_instance(), ["sites[name=s1].electricity_usd_per_mwh=40:120:3",
+                                        "catalog.gpus[name=g1].price_usd_per_gpu*=0.7,1.0"], output=tmp_path / "g.csv")
+    assert (df["status"] == "optimal").all()
+    reported = CliRunner().invoke(cli_main, ["report", str(tmp_path / "g.csv"), "-o", str(tmp_path / "g.html")])
+    assert reported.exit_code == 0, reported.output
+    assert 'id="sites-grid"' in (tmp_path / "g.html").read_text(encoding="utf-8")

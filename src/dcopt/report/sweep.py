@@ -372,7 +372,9 @@ def sites_chart(df: pd.DataFrame, labels: dict[int, str], cid: str = "sweep-site
     rows = [labels[int(p)] for p in ordered["point"]]
     matrix = np.array([[1.0 if s in _sites(c) else 0.0 for s in sites] for c in ordered["sites_opened"]])
     changes = [s for j, s in enumerate(sites) if 0 < matrix[:, j].sum() < len(rows)]
-    with ch.figure(1.6 + 0.26 * max(len(rows), 3), width_in=min(ch.WIDTH_IN, 4.5 + 0.34 * len(sites))) as (fig, ax):
+    label_in = 0.065 * max(len(r) for r in rows)  # row labels at 8 pt, about 0.065 in a character
+    width_in = min(ch.WIDTH_IN, max(4.5, 1.0 + label_in) + 0.34 * len(sites))
+    with ch.figure(1.6 + 0.26 * max(len(rows), 3), width_in=width_in) as (fig, ax):
         ax.imshow(matrix, aspect="auto", cmap="Blues", vmin=0, vmax=1.25, interpolation="nearest")
         ax.set_xticks(range(len(sites)), [s + (" *" if s in changes else "") for s in sites],
                       rotation=90, fontsize=8)
