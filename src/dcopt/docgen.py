@@ -103,17 +103,20 @@ def target() -> Path:
     return Path(__file__).resolve().parents[2] / "docs" / "instance-format.md"
 
 
-def main(argv: list[str]) -> int:
-    text = render()
-    path = target()
+def write_or_check(path: Path, text: str, command: str, argv: list[str]) -> int:
+    """Write a generated doc, or with ``--check`` in `argv` exit 1 when it is stale."""
     if "--check" in argv:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} is stale: run python -m dcopt.docgen", file=sys.stderr)
+            print(f"{path} is stale: run {command}", file=sys.stderr)
             return 1
         return 0
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return write_or_check(target(), render(), "python -m dcopt.docgen", argv)
 
 
 if __name__ == "__main__":

@@ -832,15 +832,9 @@ def _main(argv: list[str]) -> int:
     if "--docs" not in argv:
         print("usage: python -m dcopt.evaluate --docs [--check]", file=sys.stderr)
         return 2
-    text, path = plan_format_markdown(), plan_format_path()
-    if "--check" in argv:
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} is stale: run python -m dcopt.evaluate --docs", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
-    return 0
+    from .docgen import write_or_check
+
+    return write_or_check(plan_format_path(), plan_format_markdown(), "python -m dcopt.evaluate --docs", argv)
 
 
 def write_json(ev: Evaluation, path: str | Path) -> None:

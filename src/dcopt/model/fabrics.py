@@ -32,22 +32,14 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from . import costs
+from . import costs, cumulative
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    m.FAB = pyo.Set(initialize=d.fab_keys, dimen=3, ordered=True)
-    m.fab_by = pyo.Var(m.FAB, domain=pyo.Binary)
+    cumulative.add(m, d.fab_keys, 3, index="FAB", by="fab_by", step="fab", monotone="fab_monotone",
+                   domain=pyo.Binary)
     pairs = list(dict.fromkeys((s, f) for s, f, _ in d.fab_keys))
     m.FAB_PAIR = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-    m.fab_monotone = pyo.Constraint(
-        [(s, f, y) for s, f, y in d.fab_keys if (s, f, y - 1) in m.FAB],
-        rule=lambda m, s, f, y: m.fab_by[s, f, y - 1] <= m.fab_by[s, f, y],
-    )
-    m.fab = pyo.Expression(
-        m.FAB,
-        rule=lambda m, s, f, y: m.fab_by[s, f, y] - (m.fab_by[s, f, y - 1] if (s, f, y - 1) in m.FAB else 0),
-    )
     opens = set(d.open_sites)
     m.fab_needs_open = pyo.Constraint(
         [(s, f, t) for s, f in pairs if s not in opens for t in d.years],

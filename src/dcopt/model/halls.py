@@ -42,20 +42,12 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from . import costs
+from . import costs, cumulative
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    m.BUILD = pyo.Set(initialize=d.build_keys, dimen=3, ordered=True)
-    m.built = pyo.Var(m.BUILD, domain=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, d.build_ub[k]))
-    m.build_monotone = pyo.Constraint(
-        [(s, h, y) for s, h, y in d.build_keys if (s, h, y - 1) in m.BUILD],
-        rule=lambda m, s, h, y: m.built[s, h, y - 1] <= m.built[s, h, y],
-    )
-    m.build = pyo.Expression(
-        m.BUILD,
-        rule=lambda m, s, h, y: m.built[s, h, y] - (m.built[s, h, y - 1] if (s, h, y - 1) in m.BUILD else 0),
-    )
+    cumulative.add(m, d.build_keys, 3, index="BUILD", by="built", step="build", monotone="build_monotone",
+                   domain=pyo.NonNegativeIntegers, bounds=lambda m, *k: (0, d.build_ub[k]))
     m.SITE_DESIGN = pyo.Set(
         initialize=[(s, h) for s in d.sites for h in d.site_designs[s]], dimen=2, ordered=True
     )

@@ -25,20 +25,12 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from . import costs
+from . import costs, cumulative
 
 
 def add(m: pyo.ConcreteModel, d: ModelData) -> None:
-    m.OPEN = pyo.Set(initialize=d.open_keys, dimen=2, ordered=True)
-    m.opened = pyo.Var(m.OPEN, domain=pyo.Binary)
-    m.open_monotone = pyo.Constraint(
-        [(s, y) for s, y in d.open_keys if (s, y - 1) in m.OPEN],
-        rule=lambda m, s, y: m.opened[s, y - 1] <= m.opened[s, y],
-    )
-    m.open = pyo.Expression(
-        m.OPEN,
-        rule=lambda m, s, y: m.opened[s, y] - (m.opened[s, y - 1] if (s, y - 1) in m.OPEN else 0),
-    )
+    cumulative.add(m, d.open_keys, 2, index="OPEN", by="opened", step="open", monotone="open_monotone",
+                   domain=pyo.Binary)
     opens = set(d.open_sites)
 
     def open_by(m, s, t):
