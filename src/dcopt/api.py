@@ -158,10 +158,9 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         objective = tco + unmet_penalty
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
     report.timings = timings
-    limit_s = options.time_limit_s
-    if status == "time_limit" and limit_s and outcome.solve_s < 0.95 * limit_s:
-        status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {limit_s:g} s, too little time "
-                       "left for another solver stage")
+    if status == "time_limit" and outcome.stopped_early:
+        status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "
+                       "little time left for another solver stage")
     else:
         status_text = "time limit reached"
     message = {

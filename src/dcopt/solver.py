@@ -107,6 +107,7 @@ class SolveOutcome:
     highs_status: str
     log: str = ""
     stages: list[StageReport] = field(default_factory=list)
+    stopped_early: bool = False  # before the time limit: too little time left for the full stage
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -284,6 +285,7 @@ class HighsSession:
 
         last = Termination.error
         relaxed_infeasible = False
+        stopped_early = False
         if start is not None:
             objective = _objective_if_feasible(self.highs.getLp(), start)
             if objective is None:
@@ -326,20 +328,21 @@ class HighsSession:
                 if interrupted:
                     last = Termination.interrupted
             out_of_time = deadline is not None and time.perf_counter() >= deadline
-            # the whole MIP with the time left. Warm-started under a time limit only for models
-            # whose relaxed stage proved its gap in a tenth of the time left: with a cutoff,
-            # HiGHS's root separation can overrun a limit by minutes at scale (large-50site, 71 s
-            # left: 146 s); without one it keeps to the limit
-            # A cold start too can overrun by a minute at scale (large-50site: 20 s left, 97 s), so
-            # under a limit it runs only with at least as much time left as the relaxed stage took
+            # the whole MIP with the time left. HiGHS's root separation can overrun a limit at
+            # scale: warm-started (a cutoff) by minutes (large-50site, 71 s left: 146 s), cold by
+            # a minute (20 s left: 97 s). So under a limit, with a plan, it runs only with at least
+            # the relaxed stage's time left, and warm only with ten times that
             easy = (termination_of(relaxed.status) is Termination.optimal
                     and (left() or 0.0) >= 10 * relaxed.seconds)
             warm = deadline is None or easy
             room = deadline is None or best["x"] is None or (left() or 0.0) >= relaxed.seconds
-            if not (relaxed_infeasible or within_gap() or out_of_time or not room
+            if not (relaxed_infeasible or within_gap() or out_of_time
                     or last is Termination.interrupted):
-                last = record("full", self._run(options, left(), options.mip_gap, log,
-                                                start=best["x"] if warm else None))
+                if room:
+                    last = record("full", self._run(options, left(), options.mip_gap, log,
+                                                    start=best["x"] if warm else None))
+                else:
+                    stopped_early = True
         else:
             last = record("full", self._run(options, left(), options.mip_gap, log, start=start))
 
@@ -366,6 +369,7 @@ class HighsSession:
             highs_status=stages[-1].highs_status if stages else "not run",
             log=log.getvalue(),
             stages=stages,
+            stopped_early=stopped_early,
         )
 
     def load_plan_values(self) -> None:
