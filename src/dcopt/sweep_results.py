@@ -40,7 +40,6 @@ STRING_COLUMNS = ("design", "oat_param", "oat_level", "status", "message", "site
 """Text columns (``decision`` is that of a break-even trace)."""
 BOOL_COLUMNS = ("has_plan",)
 INT_COLUMNS = ("point",)
-NO_PLAN_STATUSES = ("infeasible", "time_limit", "interrupted", "error", "invalid")
 
 
 def columns(param_keys: Sequence[str], inst: Instance) -> list[str]:
