@@ -36,10 +36,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import scale  # noqa: E402
 
 import dcopt  # noqa: E402
-from dcopt.api import export_model  # noqa: E402
-from dcopt.data import prepare  # noqa: E402
-from dcopt.io import load_instance  # noqa: E402
+from dcopt.instance.io import load_instance  # noqa: E402
 from dcopt.model import build_model, new_session  # noqa: E402
+from dcopt.model.data import prepare  # noqa: E402
+from dcopt.pipeline.solve import export_model  # noqa: E402
 
 FLOOR_SCRIPT = """
 import sys, time, highspy
@@ -186,7 +186,7 @@ def write_docs(a, solve_md: str, scale_md: str, fit_md: str) -> None:
         + (f" --time-limit {a.time_limit:g}" if a.time_limit != 120 else "")
         + (f" --mip-gap {a.mip_gap:g}" if a.mip_gap != 0.005 else ""),
         machine=f"{platform.machine()}, {_cpus()} CPUs, Python {platform.python_version()}, "
-                f"HiGHS {dcopt.solver.highs_version()}, dcopt {dcopt.__version__}",
+                f"HiGHS {dcopt.solver.highs.highs_version()}, dcopt {dcopt.__version__}",
         date=time.strftime("%Y-%m-%d"), time_limit=f"{a.time_limit:g}", mip_gap=f"{100 * a.mip_gap:g} %",
         threads=a.threads, solve_table=solve_md, scale_table=scale_md or "(skipped)", fit=fit_md or "(skipped)",
     )

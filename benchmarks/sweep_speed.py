@@ -35,9 +35,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from dcopt.io import load_instance
-from dcopt.params import instance_document
-from dcopt.sweep import prepare_sweep
+from dcopt.instance.io import load_instance
+from dcopt.instance.paths import instance_document
+from dcopt.studies.sweep import prepare_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ def grid_shape(points: int) -> tuple[int, int]:
 
 def dcopt_command() -> list[str]:
     """The `dcopt` command of this Python (works without the console script on PATH)."""
-    return [sys.executable, "-c", "import sys; from dcopt.cli import main; sys.argv[0] = 'dcopt'; main()"]
+    return [sys.executable, "-c", "import sys; from dcopt.cli.main import main; sys.argv[0] = 'dcopt'; main()"]
 
 
 def solve_options(args: argparse.Namespace) -> list[str]:

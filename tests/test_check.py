@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, cases_dir, reference_cases
+from dcopt.plan.check import check_solution
 
 import dcopt
-from dcopt.cli import main
-from dcopt.verify import check_solution
-from dcopt.writers import read_solution, write_json
+from dcopt.cli.main import main
+from dcopt.results.writers import read_solution, write_json
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
 
@@ -236,13 +236,14 @@ def test_reference_case_solved_then_checked(tmp_path, cases, name, expected):
 def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
     """`dcopt solve` checks every plan before writing it; a plan failing the check is a bug
     in dcopt (exit 3), never written as a valid solution."""
-    import dcopt.api
-    from dcopt.verify import CheckReport, Violation
+    from dcopt.plan.check import CheckReport, Violation
+
+    import dcopt.pipeline.solve
 
     def failing(inst, solution):
         return CheckReport(violations=[Violation("grid", "tx-abilene, 2026", "injected")])
 
-    monkeypatch.setattr(dcopt.api, "check_solution", failing)
+    monkeypatch.setattr(dcopt.pipeline.solve, "check_solution", failing)
     out = tmp_path / "out.json"
     result = CliRunner().invoke(main, ["solve", str(QUICKSTART), "-o", str(out)])
     assert result.exit_code == 3

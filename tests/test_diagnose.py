@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from conftest import small_instance
 
 import dcopt
-from dcopt.cli import main
+from dcopt.cli.main import main
 
 PERF = 1.0 * 0.9 * 0.9  # training throughput per GPU
 UNIT_KW = 8 * (1.0 + 0.025 * 400 / 1000)  # 8.08 kW per unit of 8 GPUs

@@ -7,7 +7,7 @@ import re
 from conftest import REPO
 
 from dcopt import docgen
-from dcopt.schema import Instance
+from dcopt.instance.schema import Instance
 
 
 def test_instance_format_doc_matches_schema():
@@ -23,9 +23,9 @@ def test_every_instance_field_is_documented():
 
 def test_formulation_names_exist_in_the_model():
     """Every code name the formulation doc gives in backticks with an index is a model component."""
-    from dcopt.data import prepare
-    from dcopt.io import load_instance
+    from dcopt.instance.io import load_instance
     from dcopt.model import build_model
+    from dcopt.model.data import prepare
 
     m = build_model(prepare(load_instance(REPO / "instances" / "brownfield-refresh.json")))
     doc = (REPO / "docs" / "formulation.md").read_text(encoding="utf-8")

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, cases_dir, small_instance
+from dcopt.plan.costing import cost_plan, cost_plan_by_site
 
 import dcopt
-from dcopt.cli import main
-from dcopt.costing import cost_plan, cost_plan_by_site
-from dcopt.data import COST_ITEMS
-from dcopt.evaluate import evaluate, load_plan, plan_format_markdown
-from dcopt.plan import Plan
+from dcopt.cli.main import main
+from dcopt.model.data import COST_ITEMS
+from dcopt.plan.format import Plan
+from dcopt.studies.evaluate import evaluate, load_plan, plan_format_markdown
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
 QUICKSTART_PLAN = REPO / "instances" / "quickstart-plan.json"
@@ -246,7 +246,7 @@ def test_plan_format_doc_is_up_to_date():
     # the checkout's docs, not the installed package's neighbourhood (CI installs a wheel)
     committed = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
     assert committed == plan_format_markdown(), \
-        "docs/plan-format.md is stale: run python -m dcopt.evaluate --docs"
+        "docs/plan-format.md is stale: run python -m dcopt.studies.evaluate --docs"
 
 
 def test_plan_format_doc_lists_every_field():

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import cases_dir, small_instance
 
-from dcopt.catalogs import shipped_catalog_dir
-from dcopt.errors import InstanceError
-from dcopt.io import load_instance
-from dcopt.schema import Catalog, Instance, Options
+from dcopt.instance.catalogs import shipped_catalog_dir
+from dcopt.instance.errors import InstanceError
+from dcopt.instance.io import load_instance
+from dcopt.instance.schema import Catalog, Instance, Options
 
 
 def write(path: Path, data) -> Path:

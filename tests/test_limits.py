@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
-from dcopt.cli import main
+from dcopt.cli.main import main
 
 HYPERSCALE = REPO / "instances" / "hyperscale-10site.json"
 POWER_CAPPED = REPO / "instances" / "power-capped.json"
@@ -66,7 +66,7 @@ def _interrupt(instance: Path, out: Path, after_s: float) -> tuple[int, str, str
     The child installs Python's own Ctrl-C handler first: started from a shell's background
     job, it would inherit SIGINT ignored and Python would then never raise KeyboardInterrupt."""
     code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-            "from dcopt.cli import main; main()")
+            "from dcopt.cli.main import main; main()")
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "solve", str(instance), "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from dcopt import load_instance, solve
 from dcopt.report import read_sweep_table, solution_report_html, sweep_report_html, write_report
 from dcopt.report.plan_report import Figures, fleet_segments
-from dcopt.writers import write_csv, write_json
+from dcopt.results.writers import write_csv, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 INSTANCES = REPO / "instances"
@@ -423,7 +423,7 @@ def test_sweep_with_several_designs_and_bad_input(tmp_path):
 # =========================================================================== command line
 
 def _cli():
-    from dcopt.cli import main
+    from dcopt.cli.main import main
 
     return main
 

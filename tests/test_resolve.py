@@ -1,4 +1,4 @@
-"""Re-solving variants in place (dcopt.resolve.Resolver) gives exactly the TCO of
+"""Re-solving variants in place (dcopt.pipeline.resolve.Resolver) gives exactly the TCO of
 a fresh solve, and rebuilds only when the structure changes."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from conftest import cases_dir
 
 import dcopt
-from dcopt.io import load_instance
-from dcopt.resolve import Resolver
+from dcopt.instance.io import load_instance
+from dcopt.pipeline.resolve import Resolver
 
 
 def _scaled_prices(base: dict, factor: float) -> dict:

@@ -1,10 +1,10 @@
-"""The staged solve's own arithmetic (dcopt.solver), independent of any model."""
+"""The staged solve's own arithmetic (dcopt.solver.highs), independent of any model."""
 
 from __future__ import annotations
 
 import pytest
 
-from dcopt.solver import _gap, _stage2_gap
+from dcopt.solver.highs import _gap, _stage2_gap
 
 
 @pytest.mark.parametrize("gap, relaxed, bound", [

@@ -1,4 +1,4 @@
-"""Sweeps and break-even searches (dcopt.sweep, dcopt.breakeven, dcopt.params, dcopt.designs).
+"""Sweeps and break-even searches (dcopt.studies.sweep, dcopt.studies.breakeven, dcopt.instance.paths, dcopt.studies.designs).
 
 The backend-dependent tests run on the local process pool and on a Dask
 LocalCluster alike (the `backend` fixture)."""
@@ -22,14 +22,14 @@ from conftest import REPO
 from tiny import tiny
 
 import dcopt
-from dcopt.breakeven import breakeven
-from dcopt.cli import main as cli_main
-from dcopt.data import COST_ITEMS
-from dcopt.designs import parse_vary, points
-from dcopt.io import load_instance
-from dcopt.params import SweepInputError, apply, base_value, instance_document, parse_param
-from dcopt.sweep import PointRunner, prepare_sweep, sweep
-from dcopt.sweep_results import read_results
+from dcopt.cli.main import main as cli_main
+from dcopt.instance.io import load_instance
+from dcopt.instance.paths import SweepInputError, apply, base_value, instance_document, parse_param
+from dcopt.model.data import COST_ITEMS
+from dcopt.studies.breakeven import breakeven
+from dcopt.studies.designs import parse_vary, points
+from dcopt.studies.results import read_results
+from dcopt.studies.sweep import PointRunner, prepare_sweep, sweep
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
 EXACT = {"mip_gap": 1e-9}
@@ -286,7 +286,7 @@ def test_killed_sweep_resumed_from_the_cli_matches_an_uninterrupted_run(tmp_path
     vary = ["sites[name=tx-abilene].electricity_usd_per_mwh=50:110:3"]
     full = sweep(QUICKSTART, vary, **EXACT)
     out = tmp_path / "results.csv"
-    cmd = [sys.executable, "-c", "from dcopt.cli import main; main()", "sweep", str(QUICKSTART),
+    cmd = [sys.executable, "-c", "from dcopt.cli.main import main; main()", "sweep", str(QUICKSTART),
            "--vary", vary[0], "--jobs", "1", "--mip-gap", "1e-9", "--no-progress", "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

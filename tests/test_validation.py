@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import cases_dir, small_instance
 
-from dcopt.cli import main
-from dcopt.schema import Instance
+from dcopt.cli.main import main
+from dcopt.instance.schema import Instance
 
 DEPLOYMENT = {"site": "s1", "cooling": "air", "rack_kw": 20, "gpu": "g1", "fabric": "eth",
               "purchase_year": 2024, "gpus": 16, "price_usd_per_gpu": 25000}
@@ -342,7 +342,7 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
     data["sites"][0]["max_facility_MW"] = data["sites"][0].pop("max_facility_mw")
     file = write(tmp_path, data)
     for command in ("validate", "solve"):
-        proc = subprocess.run([sys.executable, "-m", "dcopt.cli", command, str(file)],
+        proc = subprocess.run([sys.executable, "-m", "dcopt.cli.main", command, str(file)],
                               check=False, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, proc
         assert proc.stdout == ""
@@ -354,7 +354,7 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
 
 def test_subprocess_malformed_json(tmp_path):
     file = write(tmp_path, '{"name": "x" "horizon": {}}')
-    proc = subprocess.run([sys.executable, "-m", "dcopt.cli", "validate", str(file)],
+    proc = subprocess.run([sys.executable, "-m", "dcopt.cli.main", "validate", str(file)],
                           check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "line 1, column 14" in proc.stderr and "fix:" in proc.stderr

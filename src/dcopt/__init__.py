@@ -5,22 +5,16 @@
     print(solution.tco_usd, solution.costs_npv_usd)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dcopt")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.1.0"
-
-from .api import solve
-from .breakeven import breakeven
-from .errors import InstanceError, Problem
-from .io import load_instance
-from .plan import Plan
-from .schema import Instance
-from .solution import Solution
-from .solver import SolveOptions
-from .sweep import sweep
+from .instance.errors import InstanceError, Problem
+from .instance.io import load_instance
+from .instance.schema import Instance
+from .pipeline.solve import solve
+from .plan.format import Plan
+from .results.solution import Solution
+from .solver.highs import SolveOptions
+from .studies.breakeven import breakeven
+from .studies.sweep import sweep
+from .version import __version__
 
 __all__ = [
     "Instance",

@@ -15,7 +15,7 @@ from typing import Any, Union
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from . import schema as s
+from .instance import schema as s
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Instance (top level)", s.Instance, ""),
@@ -37,7 +37,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
 
 HEADER = """# Instance format
 
-Generated from `src/dcopt/schema.py` by `python -m dcopt.docgen`; do not edit
+Generated from `src/dcopt/instance/schema.py` by `python -m dcopt.docgen`; do not edit
 by hand (a test checks that this file matches the schema). The model behind
 the fields is `SPEC.md`; `dcopt schema` prints the same as JSON Schema.
 

@@ -1,10 +1,12 @@
-"""The Pyomo model of SPEC sections 3 to 5, built from one module per concern.
+"""The model layer: the model data prepared from an instance once (data), the
+named cost expressions and objective (costs), and the assembly of the
+components into one Pyomo model (build).
 
-`build.build_model(data)` assembles it; each module adds its variables,
-constraints and cost terms, with the maths in its docstrings.
+May import: `dcopt.instance`, `dcopt.components`, `dcopt.solver` (to hand a
+built model to a HiGHS session).
 """
 
-from ..solver import HighsSession
+from ..solver.highs import HighsSession
 from .build import STAGING, build_model, update_numbers
 
 __all__ = ["STAGING", "build_model", "new_session", "update_numbers"]

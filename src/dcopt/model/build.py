@@ -5,9 +5,10 @@ from __future__ import annotations
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from ..data import ModelData
-from ..solver import Staging
-from . import budget, costs, demand, fabrics, fleet, halls, sites
+from ..components import budget, demand, fabrics, fleet, halls, sites
+from ..solver.highs import Staging
+from . import costs
+from .data import ModelData
 
 STAGING = Staging(
     units=("buy", "retire"),  # fine-grained integers (units of 8 or 72 GPUs): relaxed in stage 1

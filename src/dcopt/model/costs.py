@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from ..data import COST_ITEMS, FAMILY_ITEMS, PENALTY_ITEMS, ModelData
+from .data import COST_ITEMS, FAMILY_ITEMS, PENALTY_ITEMS, ModelData
 
 
 def init(m: pyo.ConcreteModel) -> None:

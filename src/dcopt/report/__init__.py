@@ -8,6 +8,8 @@
 A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
 when a report is built, not when dcopt is.
+
+May import: `dcopt.instance`, `dcopt.results`, `dcopt.studies.results` (sweep tables).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..schema import Instance
-    from ..solution import Solution
+    from ..instance.schema import Instance
+    from ..results.solution import Solution
 
 SWEEP_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -53,19 +55,19 @@ def write_report(source: str | Path | Solution, output: str | Path,
                  instance: str | Path | Instance | None = None) -> Path:
     """Write the report of `source` (a Solution, a solution JSON file, or a sweep table file) to
     `output` and return its path."""
-    from ..solution import Solution
+    from ..results.solution import Solution
 
     out = Path(output)
     if isinstance(source, Solution) or not is_sweep_file(source):
         if isinstance(source, Solution):
             solution = source
         else:
-            from ..writers import read_solution
+            from ..results.writers import read_solution
 
             solution = read_solution(source)
         inst = instance
         if inst is not None and not _is_instance(inst):
-            from ..io import load_instance
+            from ..instance.io import load_instance
 
             inst = load_instance(inst)
         text = solution_report_html(solution, inst)
@@ -77,7 +79,7 @@ def write_report(source: str | Path | Solution, output: str | Path,
 
 
 def _is_instance(x: object) -> bool:
-    from ..schema import Instance
+    from ..instance.schema import Instance
 
     return isinstance(x, Instance)
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.patches import Patch
 
-from ..schema import Instance
-from ..solution import Solution
-from ..writers import csv_tables
+from ..instance.schema import Instance
+from ..results.solution import Solution
+from ..results.writers import csv_tables
 from . import charts as ch
 from . import html as h
 from .charts import Chart, Table

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..errors import InstanceError, Problem
+from ..instance.errors import InstanceError, Problem
 from . import charts as ch
 from . import html as h
 from .charts import Chart, Table

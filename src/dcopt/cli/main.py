@@ -1,0 +1,152 @@
+"""`dcopt` command line: a thin layer over the Python API (shared pieces in
+:mod:`dcopt.cli_common`; evaluate, sweep and report commands in their own modules).
+
+Exit codes: 0 a plan was found (optimal, or a limit with a plan and its gap);
+1 no plan (infeasible, or a limit before any plan); 2 invalid input;
+3 an internal error (a bug). No traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..version import __version__
+from .common import EXIT_NO_PLAN, EXIT_PLAN, read_solution_file
+from .common import guard as _guard
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dcopt")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def main(debug: bool) -> None:
+    """Design AI datacenters at minimum total cost of ownership."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the solution JSON here.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the solution tables as CSV files into this folder.")
+@click.option("--time-limit", type=float, default=None, help="Time limit for HiGHS, seconds.")
+@click.option("--mip-gap", type=float, default=None, help="Relative MIP gap (default 1e-4).")
+@click.option("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's choice).")
+@click.option("--seed", type=int, default=None, help="HiGHS random seed (default 0).")
+@click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
+@click.option("--allow-unmet", "allow_unmet", type=float, default=None, metavar="PENALTY_USD_PER_UNIT",
+              help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
+                   "plan with the shortfall priced, instead of failing.")
+@click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
+@_guard
+def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
+          mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
+          allow_unmet: float | None, no_diagnose: bool, quiet: bool,
+          report_path: Path | None = None) -> None:
+    """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
+    from ..instance.io import load_instance
+    from ..pipeline.solve import solve as solve_api
+    from ..results.writers import summary, write_csv, write_json
+    from ..solver.highs import SolveOptions
+
+    inst = load_instance(instance)
+    given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
+             "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
+             "diagnose": False if no_diagnose else None}
+    options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
+    solution = solve_api(inst, options)
+    text = summary(solution)
+    click.echo(text.splitlines()[0] if quiet else text)
+    if output is not None:
+        write_json(solution, output)
+        click.echo(f"wrote {output}", err=True)
+    if csv_dir is not None and solution.has_plan:
+        write_csv(solution, csv_dir)
+        click.echo(f"wrote CSV tables to {csv_dir}", err=True)
+    if report_path is not None and solution.has_plan:
+        from .report import write_solve_report
+
+        write_solve_report(solution, inst, report_path)
+    sys.exit(EXIT_PLAN if solution.has_plan else EXIT_NO_PLAN)
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def validate(instance: Path) -> None:
+    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem."""
+    from ..instance.io import load_instance
+
+    inst = load_instance(instance)
+    click.echo(f"{instance}: valid ({len(inst.sites)} sites, {len(inst.years)} years, "
+               f"{len(inst.catalog.gpus)} GPU models)")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("solution", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def check(instance: Path, solution: Path) -> None:
+    """Recompute SOLUTION's constraints and costs from its plan alone (no solver).
+
+    Exit 0 when every constraint holds and every cost item matches within
+    1e-6 relative, 1 otherwise."""
+    from ..instance.io import load_instance
+    from ..plan.check import check_solution
+
+    inst = load_instance(instance)
+    report = check_solution(inst, read_solution_file(solution))
+    click.echo(report.text())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as MPS here.")
+@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as LP here.")
+@_guard
+def export(instance: Path, mps: Path | None, lp_path: Path | None) -> None:
+    """Write the MIP that `solve` hands to HiGHS (HiGHS's own writer), for other
+    solvers or for measuring HiGHS alone."""
+    from ..instance.io import load_instance
+    from ..pipeline.solve import export_model
+
+    if mps is None and lp_path is None:
+        raise click.UsageError("give --mps PATH and/or --lp PATH")
+    inst = load_instance(instance)
+    for path in (p for p in (mps, lp_path) if p is not None):
+        size = export_model(inst, path)
+    click.echo(f"wrote {', '.join(str(p) for p in (mps, lp_path) if p)}: {size['columns']} columns "
+               f"({size['integers']} integer), {size['rows']} rows, {size['nonzeros']} nonzeros")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the instance format."""
+    from ..instance.schema import instance_json_schema
+
+    click.echo(json.dumps(instance_json_schema(), indent=1))
+
+
+from .evaluate import evaluate  # noqa: E402  (defined in its own module)
+
+main.add_command(evaluate)
+
+from .sweep import breakeven_command, sweep_command  # noqa: E402  (sweeps, in their own module)
+
+main.add_command(sweep_command)
+main.add_command(breakeven_command)
+
+from .report import report  # noqa: E402  (reports, in their own module)
+
+main.add_command(report)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

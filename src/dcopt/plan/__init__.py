@@ -1,0 +1,8 @@
+"""A plan (the decisions alone, in the instance's terms), its independent
+costing from the SPEC, and the independent check of every constraint.
+
+Nothing here uses the model or a solver: `dcopt check` stays an independent
+recomputation.
+
+May import: `dcopt.instance`, `dcopt.results.solution` (the check reads a solution).
+"""

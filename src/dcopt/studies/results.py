@@ -1,0 +1,279 @@
+"""The sweep results table: its columns, a row per solved point, and the results
+file that rows are appended to as points finish (and read back by ``--resume``).
+
+Columns (a contract, see `dcopt.sweep` and docs/sweeps.md): ``point``,
+``param:<key>`` per varied parameter, ``design``, ``oat_param``,
+``oat_level``, ``status``, ``has_plan``, ``message``, ``tco_usd``,
+``mip_gap``, ``solve_seconds``, ``cost:<item>`` per cost item,
+``sites_opened``, ``it_mw_by_cooling:<cooling>``, ``it_mw_by_rack_kw:<rack_kw>``,
+``gpus_by_fabric:<fabric>``, ``gpus_bought:<gpu>``.
+
+Files: a ``.csv`` results file is itself the journal: each finished point is
+appended as one line, flushed, and at the end the file is rewritten in point
+order. A ``.parquet`` results file has a CSV journal beside it
+(``<name>.parquet.journal.csv``), turned into the Parquet file at the end and
+then removed. Floats are written with ``repr`` so that they read back exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..instance.errors import Problem
+from ..instance.paths import SweepInputError
+from ..instance.schema import Instance
+from ..model.data import COST_ITEMS
+from ..results.solution import Solution
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: `import dcopt` stays light
+
+STRING_COLUMNS = ("design", "oat_param", "oat_level", "status", "message", "sites_opened", "decision")
+"""Text columns (``decision`` is that of a break-even trace)."""
+BOOL_COLUMNS = ("has_plan",)
+INT_COLUMNS = ("point",)
+
+
+def columns(param_keys: Sequence[str], inst: Instance) -> list[str]:
+    """The table's columns, for varied parameters `param_keys` and the instance's catalog."""
+    cat = inst.catalog
+    return [
+        "point",
+        *(f"param:{k}" for k in param_keys),
+        "design", "oat_param", "oat_level",
+        "status", "has_plan", "message", "tco_usd", "mip_gap", "solve_seconds",
+        *(f"cost:{item}" for item in COST_ITEMS),
+        "sites_opened",
+        *(f"it_mw_by_cooling:{c.name}" for c in cat.cooling),
+        *(f"it_mw_by_rack_kw:{d.rack_kw:g}" for d in cat.densities),
+        *(f"gpus_by_fabric:{f.name}" for f in cat.fabrics),
+        *(f"gpus_bought:{g.name}" for g in cat.gpus),
+    ]
+
+
+def point_fields(index: int, values: dict[str, float], design: str, oat_param: str = "",
+                 oat_level: str = "") -> dict[str, Any]:
+    """The columns that say which point a row is."""
+    return {"point": index, **{f"param:{k}": float(v) for k, v in values.items()},
+            "design": design, "oat_param": oat_param, "oat_level": oat_level}
+
+
+def solution_fields(inst: Instance, solution: Solution, seconds: float) -> dict[str, Any]:
+    """Status, TCO, cost items and key decisions of a solved point."""
+    row: dict[str, Any] = {
+        "status": solution.status, "has_plan": solution.has_plan,
+        "message": one_line(solution.message), "tco_usd": _num(solution.tco_usd),
+        "mip_gap": _num(solution.mip_gap), "solve_seconds": seconds,
+        "sites_opened": "",
+    }
+    if not solution.has_plan:
+        if solution.diagnosis:
+            row["message"] = one_line(" | ".join([solution.message, *solution.diagnosis]))
+        return row
+    for item in COST_ITEMS:
+        row[f"cost:{item}"] = float(solution.costs_npv_usd.get(item, 0.0))
+    block_mw = {s.name: s.block_mw for s in inst.sites}
+    cat = inst.catalog
+    cooling = dict.fromkeys((c.name for c in cat.cooling), 0.0)
+    density = dict.fromkeys((d.rack_kw for d in cat.densities), 0.0)
+    for site in solution.sites:
+        for b in site.blocks:
+            cooling[b.cooling] += b.blocks * block_mw[site.name]
+            density[b.rack_kw] += b.blocks * block_mw[site.name]
+    fabric = dict.fromkeys((f.name for f in cat.fabrics), 0.0)
+    gpus = dict.fromkeys((g.name for g in cat.gpus), 0.0)
+    for p in solution.purchases:
+        fabric[p.fabric] += p.gpus
+        gpus[p.gpu] += p.gpus
+    row["sites_opened"] = ";".join(s.name for s in solution.sites if s.open_year is not None)
+    row.update({f"it_mw_by_cooling:{k}": v for k, v in cooling.items()})
+    row.update({f"it_mw_by_rack_kw:{k:g}": v for k, v in density.items()})
+    row.update({f"gpus_by_fabric:{k}": v for k, v in fabric.items()})
+    row.update({f"gpus_bought:{k}": v for k, v in gpus.items()})
+    return row
+
+
+def failure_fields(status: str, message: str, seconds: float) -> dict[str, Any]:
+    """A point that produced no solution (invalid values, an exception)."""
+    return {"status": status, "has_plan": False, "message": one_line(message), "tco_usd": math.nan,
+            "mip_gap": math.nan, "solve_seconds": seconds, "sites_opened": ""}
+
+
+def complete(row: dict[str, Any], cols: Sequence[str]) -> dict[str, Any]:
+    """`row` with every column, missing numbers NaN and missing strings empty."""
+    return {c: row.get(c, "" if c in STRING_COLUMNS else math.nan) for c in cols}
+
+
+def one_line(text: str) -> str:
+    return " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _num(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def table(rows: Iterable[dict[str, Any]], cols: Sequence[str]) -> pd.DataFrame:
+    """The results DataFrame: rows in point order, every column, stable dtypes."""
+    import pandas as pd
+
+    ordered = sorted(rows, key=lambda r: r["point"])
+    df = pd.DataFrame.from_records([complete(r, cols) for r in ordered], columns=list(cols))
+    df["point"] = df["point"].astype("int64")
+    df["has_plan"] = df["has_plan"].astype(bool)
+    for c in cols:
+        if c not in STRING_COLUMNS + BOOL_COLUMNS + INT_COLUMNS:
+            df[c] = df[c].astype("float64")
+    return df
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """A results file (``.csv`` or ``.parquet``) as the DataFrame `dcopt.sweep` returns:
+    the same dtypes, empty text columns as "" (not NaN)."""
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        df = pd.read_parquet(path)
+        cols = list(df.columns)
+        rows = [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
+    else:
+        records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        cols = records[0] if records else []
+        rows = [{c: _typed(c, v) for c, v in zip(cols, rec)} for rec in records[1:] if len(rec) == len(cols)]
+    return table(rows, cols)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _typed(column: str, text: str) -> Any:
+    if column in STRING_COLUMNS:
+        return text
+    if column in BOOL_COLUMNS:
+        return text == "True"
+    if column in INT_COLUMNS:
+        return int(text)
+    return float(text) if text != "" else math.nan
+
+
+def csv_line(row: dict[str, Any], cols: Sequence[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([_cell(row.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+class ResultsFile:
+    """Where a sweep's rows go: appended as they finish, ordered at the end."""
+
+    def __init__(self, path: Path, cols: Sequence[str]) -> None:
+        self.path = Path(path)
+        self.cols = list(cols)
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self.journal = self.path.with_name(self.path.name + ".journal.csv") if self.parquet else self.path
+        self._handle: io.TextIOWrapper | None = None
+
+    def exists(self) -> bool:
+        return self.path.exists() or self.journal.exists()
+
+    def read(self) -> list[dict[str, Any]]:
+        """Rows already recorded (the final file and the journal); a torn last line is dropped."""
+        rows: list[dict[str, Any]] = []
+        if self.parquet and self.path.exists():
+            import pandas as pd
+
+            df = pd.read_parquet(self.path)
+            self._check_header(list(df.columns), self.path)
+            rows += [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
+        if self.journal.exists():
+            rows += self._read_journal()
+        return rows
+
+    def _read_journal(self) -> list[dict[str, Any]]:
+        text = self.journal.read_text(encoding="utf-8")
+        if text and not text.endswith("\n"):
+            text = text[: text.rfind("\n") + 1]  # a line cut by a crash: that point runs again
+            with open(self.journal, "r+", encoding="utf-8") as fh:
+                fh.truncate(len(text.encode("utf-8")))
+        records = list(csv.reader(io.StringIO(text)))
+        if not records:
+            return []
+        self._check_header(records[0], self.journal)
+        return [{c: _typed(c, v) for c, v in zip(self.cols, rec)} for rec in records[1:] if rec]
+
+    def _check_header(self, header: list[str], where: Path) -> None:
+        if header != self.cols:
+            raise SweepInputError([Problem(
+                str(where), "holds the results of a different sweep (its columns differ)",
+                "resume with the same instance and --vary options, or write to another file")])
+
+    def open(self, resume: bool) -> None:
+        """Start appending; without `resume` the journal starts empty (header only)."""
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not resume or not self.journal.exists() or self.journal.stat().st_size == 0
+        self._handle = open(self.journal, "w" if fresh else "a", encoding="utf-8",  # noqa: SIM115
+                            newline="")  # kept open while the sweep runs; closed by close()
+        if fresh:
+            self._handle.write(csv_line(dict(zip(self.cols, self.cols)), self.cols))
+            self._handle.flush()
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Record one finished point (one write, flushed to the OS)."""
+        assert self._handle is not None, "open() first"
+        self._handle.write(csv_line(row, self.cols))
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def finish(self, df: pd.DataFrame) -> None:
+        """Write the whole table in point order (atomically) and drop a Parquet journal."""
+        self.close()
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        if self.parquet:
+            df.to_parquet(tmp, index=False)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(csv_line(dict(zip(self.cols, self.cols)), self.cols))
+                fh.writelines(csv_line(row, self.cols) for row in df.to_dict("records"))
+        os.replace(tmp, self.path)
+        if self.parquet and self.journal.exists():
+            self.journal.unlink()
+
+    def remove(self) -> None:
+        """Delete the results file and its journal (starting a sweep over)."""
+        for p in {self.path, self.journal}:
+            if p.exists():
+                p.unlink()
+
+
+def _from_frame(column: str, value: Any) -> Any:
+    """A value read from a Parquet table, as the row dicts hold it."""
+    if column in STRING_COLUMNS:
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if column in BOOL_COLUMNS:
+        return bool(value)
+    if column in INT_COLUMNS:
+        return int(value)
+    return math.nan if value is None else float(value)
