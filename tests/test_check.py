@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, cases_dir, reference_cases
-from dcopt.plan.check import check_solution
 
 import dcopt
 from dcopt.cli.main import main
+from dcopt.plan.check import check_solution
 from dcopt.results.writers import read_solution, write_json
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
@@ -236,9 +236,8 @@ def test_reference_case_solved_then_checked(tmp_path, cases, name, expected):
 def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
     """`dcopt solve` checks every plan before writing it; a plan failing the check is a bug
     in dcopt (exit 3), never written as a valid solution."""
-    from dcopt.plan.check import CheckReport, Violation
-
     import dcopt.pipeline.solve
+    from dcopt.plan.check import CheckReport, Violation
 
     def failing(inst, solution):
         return CheckReport(violations=[Violation("grid", "tx-abilene, 2026", "injected")])

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, cases_dir, small_instance
-from dcopt.plan.costing import cost_plan, cost_plan_by_site
 
 import dcopt
 from dcopt.cli.main import main
 from dcopt.model.data import COST_ITEMS
+from dcopt.plan.costing import cost_plan, cost_plan_by_site
 from dcopt.plan.format import Plan
 from dcopt.studies.evaluate import evaluate, load_plan, plan_format_markdown
 
