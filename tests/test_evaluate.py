@@ -14,7 +14,7 @@ from conftest import REPO, cases_dir, small_instance
 
 import dcopt
 from dcopt.cli.main import main
-from dcopt.model.data import COST_ITEMS
+from dcopt.model.items import SPEC5_ITEMS as COST_ITEMS
 from dcopt.plan.costing import cost_plan, cost_plan_by_site
 from dcopt.plan.format import Plan
 from dcopt.studies.evaluate import evaluate, load_plan, plan_format_markdown

@@ -1,4 +1,4 @@
-"""Re-solving variants in place (dcopt.pipeline.resolve.Resolver) gives exactly the TCO of
+"""Re-solving variants in place (dcopt.pipeline.solve.Pipeline) gives exactly the TCO of
 a fresh solve, and rebuilds only when the structure changes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from conftest import cases_dir
 
 import dcopt
 from dcopt.instance.io import load_instance
-from dcopt.pipeline.resolve import Resolver
+from dcopt.pipeline.solve import Pipeline as Resolver
 
 
 def _scaled_prices(base: dict, factor: float) -> dict:

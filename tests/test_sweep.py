@@ -25,7 +25,7 @@ import dcopt
 from dcopt.cli.main import main as cli_main
 from dcopt.instance.io import load_instance
 from dcopt.instance.paths import SweepInputError, apply, base_value, instance_document, parse_param
-from dcopt.model.data import COST_ITEMS
+from dcopt.model.items import SPEC5_ITEMS as COST_ITEMS
 from dcopt.studies.breakeven import breakeven
 from dcopt.studies.designs import parse_vary, points
 from dcopt.studies.results import read_results

@@ -1,42 +1,119 @@
-"""Assemble the model: reads like the formulation (docs/formulation.md)."""
+"""Assemble the model: reads like the formulation (docs/formulation.md).
+
+One scenario case is one block of components (`build_case`). Without
+scenarios the model is that block; with scenarios (SPEC 8.8) each case is a
+block `case[c]` built from its own data, the decisions before the reveal
+year are tied together (`nonanticipativity`) and the objective is the
+expected TCO.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from ..components import budget, demand, fabrics, fleet, halls, sites
+from ..components import budget, dci, demand, fabrics, fleet, halls, jobs, power, rentals, sites
 from ..solver.highs import Staging
 from . import costs
 from .data import ModelData
 
 STAGING = Staging(
     units=("buy", "retire"),  # fine-grained integers (units of 8 or 72 GPUs): relaxed in stage 1
-    fixed=("opened", "fab_by"),  # sites and fabrics: fixed in stage 2
-    flexible=("built",),  # blocks: fixed in stage 2's first try, free in its second
+    fixed=("opened", "fab_by", "upgraded", "lit_by"),  # sites, fabrics, upgrades, routes: fixed in stage 2
+    flexible=("built", "links_by"),  # blocks and links: fixed in stage 2's first try, free in its second
 )
 """How a staged solve treats this model's variables (`solver.HighsSession`)."""
 
 
-def build_model(d: ModelData) -> pyo.ConcreteModel:
+def build_case(m: pyo.Block, d: ModelData, objective: bool = True) -> None:
+    """Every component of one scenario case, in the order of the formulation."""
+    costs.init(m)
+    sites.add(m, d)  # opened[s,t]; opening cost
+    power.add_capacity(m, d)  # grid upgrades, on-site MW
+    halls.add(m, d)  # built[s,h,t]; lead-time opening; block costs
+    power.add_grid(m, d)  # grid limit (with upgrades and generation), blocks need the site open
+    halls.add_floor_space(m, d)  # floor space
+    fabrics.add(m, d)  # fab[s,f,y]; fabric needs its site open; fabric fixed cost
+    fleet.add(m, d)  # buy, retire; active and surviving units; supply caps, orders; unit costs
+    halls.add_capacity(m, d)  # active units fit in built halls
+    fabrics.add_link(m, d)  # purchases need their fabric; fabric size
+    power.add_energy(m, d)  # on-site generation covers part of the sites' energy
+    dci.add(m, d)  # routes lit, ZR links
+    jobs.add(m, d)  # training jobs: home, model, span, job allocation, DCI capacity
+    rentals.add(m, d)  # rented GPUs
+    demand.add(m, d)  # alloc; surviving GPUs shared by pooled demand and jobs; demand rows
+    budget.add(m, d)  # yearly gross capex cap
+    costs.add_objective(m, d, d.items, sense=objective)  # named cost items and the TCO
+
+
+def build_model(data: ModelData | list[ModelData]) -> pyo.ConcreteModel:
+    cases = data if isinstance(data, list) else [data]
     with PauseGC():
-        m = pyo.ConcreteModel(name=d.name or "dcopt")
-        costs.init(m)
-        sites.add(m, d)  # open[s,y]; opening cost
-        halls.add(m, d)  # build[s,h,y]; grid and site open, floor space; block costs
-        fabrics.add(m, d)  # fab[s,f,y]; fabric needs its site open; fabric fixed cost
-        fleet.add(m, d)  # buy, retire; active units; deployment and running costs
-        halls.add_capacity(m, d)  # active units fit in built halls
-        fabrics.add_link(m, d)  # purchases need their fabric
-        demand.add(m, d)  # alloc; training and inference demand
-        budget.add(m, d)  # yearly gross capex cap
-        costs.add_objective(m, d)  # named cost items and the TCO
+        m = pyo.ConcreteModel(name=cases[0].name or "dcopt")
+        if len(cases) == 1 and cases[0].ctx.case.spec is None:
+            build_case(m, cases[0])
+            return m
+        names = [d.ctx.case.name for d in cases]
+        m.CASES = pyo.Set(initialize=names, ordered=True)
+        m.case = pyo.Block(m.CASES)
+        for d in cases:
+            build_case(m.case[d.ctx.case.name], d, objective=False)
+        m.expected_tco = pyo.Expression(
+            expr=pyo.quicksum(d.ctx.case.probability * m.case[d.ctx.case.name].objective_expr for d in cases))
+        m.tco = pyo.Objective(expr=m.expected_tco, sense=pyo.minimize)
+        nonanticipativity(m, cases)
     return m
 
 
-def update_numbers(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Set every mutable number (costs, demand, budget) from `d`, whose index sets
-    must be the model's (`data.same_structure`)."""
-    costs.update(m, d)
-    demand.update(m, d)
-    budget.update(m, d)
+def case_blocks(m: pyo.Block, cases: list[ModelData]) -> list[tuple[ModelData, pyo.Block]]:
+    """(data, block) of every case of a built model."""
+    if not hasattr(m, "case"):
+        return [(cases[0], m)]
+    return [(d, m.case[d.ctx.case.name]) for d in cases]
+
+
+def _decided(d: ModelData) -> dict[str, Callable[[tuple], int]]:
+    """Variable families whose value is a decision, with the year each key is decided in
+    (SPEC 8.10.12); allocations are not among them."""
+    last = lambda k: k[-1]
+    return {
+        "opened": last, "fab_by": last, "built": lambda k: k[2] - d.halls.lead[k[0]],
+        "buy": lambda k: k[4], "retire": lambda k: k[1], "order": last, "upgraded": last,
+        "gen_by": last, "egen": last, "lit_by": last, "links_by": last, "home": last, "model": last,
+        "span": last, "rent": last,
+    }
+
+
+def nonanticipativity(m: pyo.ConcreteModel, cases: list[ModelData]) -> None:
+    """``shared_<family>[c, k]``: every decision of a year before the reveal year is the same
+    in each case as in the first case."""
+    reveal = cases[0].ctx.case.reveal_year
+    first = m.case[cases[0].ctx.case.name]
+    for family, year_of in _decided(cases[0]).items():
+        base = first.component(family)
+        if base is None:
+            continue
+        keys = [k for k in base if year_of(k if isinstance(k, tuple) else (k,)) < reveal]
+        rows = [(d.ctx.case.name, k) for d in cases[1:] for k in keys]
+        if not rows:
+            continue
+
+        def tie(m, c, *k, family=family, base=base):
+            key = k if len(k) > 1 else k[0]
+            return m.case[c].component(family)[key] == base[key]
+
+        m.add_component(f"shared_{family}", pyo.Constraint(
+            [(c, *k) for c, k in rows], rule=tie))
+
+
+def update_numbers(m: pyo.ConcreteModel, data: ModelData | list[ModelData]) -> None:
+    """Set every mutable number (costs, demand, budget) from `data`, whose index sets must be
+    the model's (`data.same_structure`)."""
+    cases = data if isinstance(data, list) else [data]
+    for d, block in case_blocks(m, cases):
+        costs.update(block, d)
+        demand.update(block, d)
+        jobs.update(block, d)
+        budget.update(block, d)

@@ -27,9 +27,10 @@ import pyomo.environ as pyo
 
 from ..instance import semantics as sem
 from ..instance.schema import Instance
-from ..model import build_model, new_session
-from ..model.data import RELAXABLE_RULES, Elastic, ModelData, prepare
-from ..solver.highs import HighsSession, SolveOptions
+from ..model.build import case_blocks
+from ..model.context import RELAXABLE_RULES, Elastic
+from ..model.data import ModelData, prepare
+from ..solver.highs import SolveOptions
 
 STAGE_TIME_LIMIT_S = 60.0
 STAGE_MIP_GAP = 1e-3
@@ -44,10 +45,12 @@ STAGE2_SHORTFALL_SCALE = 1e5
 
 @dataclass(frozen=True)
 class Shortfall:
-    workload: str  # "training" or an inference region
+    workload: str  # "training", an inference region or a training job
     year: int
     demand: float
     unmet: float
+    job: bool = False
+    case: str = ""
 
 
 @dataclass
@@ -59,9 +62,12 @@ class Diagnosis:
     def lines(self) -> list[str]:
         out = []
         for s in self.shortfalls:
-            what = "training demand" if s.workload == sem.TRAINING else \
-                f"inference demand of region {s.workload!r}"
-            out.append(f"{what} in {s.year} cannot be met: {s.unmet:,.6g} of {s.demand:,.6g} "
+            if s.job:
+                what = f"training job {s.workload!r}"
+            else:
+                what = "training demand" if s.workload == sem.TRAINING else \
+                    f"inference demand of region {s.workload!r}"
+            out.append(f"{s.case}{what} in {s.year} cannot be met: {s.unmet:,.6g} of {s.demand:,.6g} "
                        f"({100 * s.unmet / s.demand:.1f} %) short")
         out += self.limits
         out += self.notes
@@ -74,31 +80,32 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     stage_options = options.model_copy(update={
         "mip_gap": max(options.mip_gap, STAGE_MIP_GAP),
         "time_limit_s": min(options.time_limit_s or STAGE_TIME_LIMIT_S, STAGE_TIME_LIMIT_S),
-        "log": False,
+        "log": False, "allow_unmet_usd_per_perf": None, "diagnose": False,
     })
     result = Diagnosis()
     plain = prepare(inst)
     result.notes += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
 
-    biggest = max([plain.training_demand[t] for t in plain.years]
-                  + list(plain.inference_demand.values()) + [1e-9])
+    biggest = max([*plain.demand.need.values(), *plain.jobs.need.values(), 1e-9])
     shortfall = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=SHORTFALL_SCALE / biggest,
                                              tco_weight=TCO_WEIGHT), stage_options)
     if shortfall is None:
         result.notes.append("the elastic re-solve found no plan within its time limit; "
                             "rerun with a longer --time-limit for a diagnosis")
         return result
-    d, session = shortfall
-    for (w, t), v in d_values(session, "unmet").items():
-        need = d.training_demand[t] if w == sem.TRAINING else d.inference_demand[(w, t)]
-        if v > 1e-6 * max(1.0, need):
-            result.shortfalls.append(Shortfall(w, t, need, v))
+    for d, block in shortfall:
+        for name, need in (("unmet", d.demand.need), ("job_unmet", d.jobs.need)):
+            for (w, t), v in _values(block, name).items():
+                if v > 1e-6 * max(1.0, need[(w, t)]):
+                    result.shortfalls.append(Shortfall(w, t, need[(w, t)], v, name == "job_unmet",
+                                                       _case_label(d, shortfall)))
 
     relaxed = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=STAGE2_SHORTFALL_SCALE / biggest,
                                            limits=True, relax=frozenset(RELAXABLE_RULES),
                                            tco_weight=TCO_WEIGHT), stage_options)
     if relaxed is not None:
-        result.limits += _limits_used(inst, *relaxed)
+        for d, block in relaxed:
+            result.limits += [_case_label(d, relaxed) + line for line in _limits_used(inst, d, block)]
     if not result.shortfalls and not result.limits and not result.notes:
         result.notes.append("no single demand or limit explains it: existing deployments may not fit "
                             "the halls available to them (check existing blocks, allowed_cooling and "
@@ -106,55 +113,68 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     return result
 
 
-def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions):
-    d = prepare(inst, elastic)
-    m = build_model(d)
-    session = new_session(m)
-    outcome = session.solve(options)
-    if not outcome.has_plan:
+def _case_label(d: ModelData, cases: list) -> str:
+    return f"in case {d.ctx.case.name!r}: " if len(cases) > 1 else ""
+
+
+def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions) -> list | None:
+    """(data, solved block) of every case of the elastic model, or None without a plan."""
+    from .solve import Pipeline  # the diagnosis re-solves through the one pipeline
+
+    cases, session, outcome, _ = Pipeline(options, elastic=elastic).run(inst)
+    if session is None or not outcome.has_plan:
         return None
     session.load_plan_values()
-    return d, session
+    return case_blocks(session.model, cases)
 
 
-def d_values(session: HighsSession, name: str) -> dict:
-    var = getattr(session.model, name, None)
+def _values(block, name: str) -> dict:
+    var = block.component(name)
     if var is None:
         return {}
     return {k: pyo.value(v, exception=False) or 0.0 for k, v in var.items()}
 
 
-def _limits_used(inst: Instance, d: ModelData, session: HighsSession) -> list[str]:
+def _limits_used(inst: Instance, d: ModelData, block) -> list[str]:
     out = []
     sites = {s.name: s for s in inst.sites}
     gpus = {g.name: g for g in inst.catalog.gpus}
     fabrics = {f.name: f for f in inst.catalog.fabrics}
-    for s, mw in d_values(session, "grid_excess").items():
+    for s, mw in _values(block, "grid_excess").items():
         if mw > 1e-6:
             limit = sites[s].max_facility_mw
             out.append(f"grid limit binds at site {s!r}: {mw:,.4g} MW more facility power than its "
                        f"max_facility_mw {limit:g} would be needed ({limit + mw:,.4g} MW)")
-    for s, n in d_values(session, "floor_excess").items():
+    for s, n in _values(block, "floor_excess").items():
         if n > 0.5:
             limit = sites[s].max_blocks
             out.append(f"floor space binds at site {s!r}: {round(n)} more block(s) than max_blocks "
                        f"{limit} would be needed ({limit + round(n)} blocks)")
     budget = inst.finance.annual_capex_budget_usd
-    for t, musd in d_values(session, "budget_excess").items():
+    for t, musd in _values(block, "budget_excess").items():
         if musd > 1e-6:
             out.append(f"budget binds in {t}: capex {musd * 1e6:,.0f} USD above annual_capex_budget_usd "
                        f"{budget:,.0f} would be needed ({budget + musd * 1e6:,.0f} USD)")
+    for (g, t), n in _values(block, "supply_excess").items():
+        if n > 1e-6:
+            cap = d.fleet.supply_caps[(g, t)]
+            out.append(f"supply cap binds: {n:,.6g} more {g} GPUs than max_gpus_per_year {cap:g} would have to "
+                       f"be bought in {t} ({cap + n:,.6g})")
+    for (a, b, t), gbps in _values(block, "dci_excess").items():
+        if gbps > 1e-6:
+            out.append(f"DCI capacity binds on route {a}-{b} in {t}: {gbps:,.6g} Gb/s more than the links "
+                       "that can be installed would be needed")
     early_blocks: dict[tuple[str, int], float] = defaultdict(float)
-    for key, n in d_values(session, "build").items():
-        if key in d.relaxed.get("build", {}) and n > 0.5:
+    for key, n in _values(block, "build").items():
+        if key in d.halls.relaxed and n > 0.5:
             early_blocks[(key[0], key[2])] += n
     for (s, y), n in sorted(early_blocks.items()):
         pay = sites[s].power_available_year
         out.append(f"power_available_year binds at site {s!r}: {round(n)} block(s) would have to be built "
                    f"in {y}, {pay - y} year(s) before power is available in {pay}")
     broken: dict[str, float] = defaultdict(float)
-    for key, n in d_values(session, "buy").items():
-        if key not in d.relaxed.get("buy", {}) or n < 0.5:
+    for key, n in _values(block, "buy").items():
+        if key not in d.fleet.relaxed or n < 0.5:
             continue
         s, _, g_name, f_name, y, _ = key
         site, g, f = sites[s], gpus[g_name], fabrics[f_name]

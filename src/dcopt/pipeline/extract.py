@@ -1,44 +1,68 @@
-"""Pyomo model with a loaded incumbent -> `Plan` and cost items (USD).
+"""A solved model -> each case's plan, its tallied totals and the `Solution` views.
 
-Integer decisions are rounded to whole numbers first (SPEC 7.20), so the
-reported costs are those of the plan as written, which an independent
-recomputation from the plan reproduces.
+Integer decisions are rounded to whole numbers first (SPEC 7.20, 8.10.1), so
+the reported costs are those of the plan as written, which an independent
+recomputation from the plan reproduces. Idle zero-cost openings are undone
+(a tie the solver breaks arbitrarily; a planner should not see a site
+"opened" with nothing in it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
-from ..model.data import COST_ITEMS, USD_PER_MUSD, ModelData
-from ..plan.format import (
-    Allocation,
-    BlockBuild,
-    FabricArrival,
-    Plan,
-    Purchase,
-    Retirement,
-    SiteOpening,
+from ..model.context import USD_PER_MUSD
+from ..model.data import ModelData
+from ..model.items import COST_ITEMS
+from ..model.planmap import (
+    PlanTotals,
+    Values,
+    plan_from_values,
+    round_integers,
+    totals,
+    values_from_model,
 )
-
-ALLOC_EPS = 1e-9
-
-
-def round_integers(m: pyo.ConcreteModel) -> None:
-    for v in m.component_data_objects(pyo.Var, descend_into=True):
-        if v.is_integer():
-            v.set_value(round(v.value or 0.0), skip_validation=True)
+from ..plan.format import Plan
+from ..results.solution import UnmetDemand
 
 
-def drop_idle_fixed_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Undo site openings with no blocks and fabric arrivals with no purchases
-    when that does not raise the TCO (a zero-cost opening is a tie the solver
-    breaks arbitrarily; a planner should not see a site "opened" with nothing
-    in it). Removing them keeps every constraint satisfied."""
+@dataclass
+class CaseExtract:
+    """One case's plan, its values and totals, and the model's own cost items."""
+
+    data: ModelData
+    values: Values
+    plan: Plan
+    totals: PlanTotals
+    model_npv_usd: dict[str, float]
+    unmet: list[UnmetDemand]
+    unmet_penalty_usd: float
+
+
+def extract(block: pyo.Block, d: ModelData) -> CaseExtract:
+    round_integers(block)
+    drop_idle_openings(block, d)
+    x = values_from_model(block, d)
+    model_npv = {item: pyo.value(block.cost[item]) * USD_PER_MUSD for item in d.items}
+    unmet, penalty = _unmet(block, d)
+    return CaseExtract(d, x, plan_from_values(d, x), totals(d, x), model_npv, unmet, penalty)
+
+
+def drop_idle_openings(m: pyo.Block, d: ModelData) -> None:
+    """Undo site openings with nothing at the site and fabric arrivals with no purchases when
+    that does not raise the TCO. Removing them keeps every constraint satisfied."""
     built = {k[0] for k, _ in _positive(m.build)}
-    used = {(s, f) for (s, _, _, f, _, _), _ in _positive(m.buy)}
+    used = {(k[0], k[3]) for k, _ in _positive(m.buy)}
+    for family in ("upgrade", "gen", "lit"):
+        comp = m.component(family)
+        if comp is not None:
+            built |= {e for k, _ in _positive(comp) for e in (k[:2] if family == "lit" else k[:1])}
 
-    def net_cost(family: str, key: object) -> float:
-        return sum(d.cost_coef[item].get(family, {}).get(key, 0.0) for item in COST_ITEMS)
+    def net_cost(family: str, key: tuple) -> float:
+        tally = d.tallies[family]
+        return sum(float(tally.row(key, item) @ d.ctx.disc_vec) for item in COST_ITEMS if item in tally.values)
 
     for (s, f, y), _ in list(_positive(m.fab)):
         if (s, f) not in used and net_cost("fab", (s, f, y)) >= 0:
@@ -54,43 +78,22 @@ def drop_idle_fixed_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def _positive(component):
-    """(key, whole number) of a variable or expression family's positive entries."""
     for key, item in component.items():
         value = pyo.value(item, exception=False)
         if value is not None and value > 0.5:
             yield key, round(value)
 
 
-def plan_from_model(m: pyo.ConcreteModel, d: ModelData) -> Plan:
-    """The decisions of the (rounded) incumbent."""
-    builds = []
-    for (s, h, y), n in _positive(m.build):
-        cooling, rack_kw = d.designs[h]
-        builds.append(BlockBuild(site=s, cooling=cooling, rack_kw=rack_kw, year=y, blocks=n))
-    purchases = []
-    for (s, h, g, f, y, life), n in _positive(m.buy):
-        cooling, rack_kw = d.designs[h]
-        purchases.append(Purchase(site=s, cooling=cooling, rack_kw=rack_kw, gpu=g, fabric=f, year=y,
-                                  gpus=n * d.gpu_unit_gpus[g], life_years=life))
-    retirements = [
-        Retirement(deployment=e, year=y, gpus=n * d.gpu_unit_gpus[d.existing[e].gpu])
-        for (e, y), n in _positive(m.retire)
-    ]
-    allocations = [
-        Allocation(site=s, gpu=g, fabric=f, year=t, workload=w, gpus=float(v.value))
-        for (s, g, f, t, w), v in m.alloc.items()
-        if v.value is not None and v.value > ALLOC_EPS
-    ]
-    return Plan(
-        openings=[SiteOpening(site=s, year=y) for (s, y), _ in _positive(m.open)],
-        fabrics=[FabricArrival(site=s, fabric=f, year=y) for (s, f, y), _ in _positive(m.fab)],
-        builds=builds,
-        purchases=purchases,
-        retirements=retirements,
-        allocations=allocations,
-    )
+def _unmet(m: pyo.Block, d: ModelData) -> tuple[list[UnmetDemand], float]:
+    out = []
+    for name, need in (("unmet", d.demand.need), ("job_unmet", d.jobs.need)):
+        var = m.component(name)
+        if var is None:
+            continue
+        for key, v in var.items():
+            if (v.value or 0.0) > 1e-9 * max(1.0, need[key]):
+                out.append(UnmetDemand(workload=key[0], year=key[1], demand=need[key], unmet=float(v.value)))
+    if not hasattr(m, "penalty"):
+        return out, 0.0
+    return out, pyo.value(m.penalty["unmet_demand"]) * USD_PER_MUSD
 
-
-def cost_items_usd(m: pyo.ConcreteModel) -> dict[str, float]:
-    """NPV of each cost item: the model's named expressions at the current values, in USD."""
-    return {item: pyo.value(m.cost[item]) * USD_PER_MUSD for item in COST_ITEMS}

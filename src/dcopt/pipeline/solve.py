@@ -1,7 +1,12 @@
-"""The Python API: `solve(instance) -> Solution`.
+"""The one pipeline: instance -> model data -> Pyomo model -> HiGHS -> plan -> `Solution`.
 
-Instance -> ModelData (index sets, numbers) -> Pyomo model -> HiGHS ->
-rounded plan -> costs -> `Solution`. The CLI is a thin layer over this.
+`Pipeline.solve(inst)` prepares the model data of every scenario case,
+builds the model (or, for a variant of the last instance whose structure is
+the same, updates its mutable numbers in place and starts HiGHS from the
+last plan), solves it, extracts each case's plan with its tallied costs,
+checks it independently and returns a typed `Solution`. `dcopt.solve`,
+sweeps, break-even searches, the infeasibility diagnosis and evaluate's
+comparison all go through it; a sweep worker keeps one `Pipeline`.
 """
 
 from __future__ import annotations
@@ -12,42 +17,55 @@ from typing import Any
 
 import highspy
 from pyomo.environ import Var
-from pyomo.environ import value as pyo_value
 
 from ..instance.io import load_instance
 from ..instance.schema import Instance
-from ..instance.semantics import TRAINING
-from ..model import build_model, new_session
-from ..model.data import USD_PER_MUSD, Elastic, ModelData, prepare
+from ..model import new_session
+from ..model.build import build_model, case_blocks, update_numbers
+from ..model.context import USD_PER_MUSD, Elastic
+from ..model.data import ModelData, prepare_cases, same_structure
 from ..plan.check import check_solution
-from ..plan.costing import cost_plan
-from ..results.assemble import (
+from ..results.solution import (
+    CaseResult,
+    ScenarioResults,
+    Solution,
+    SolverReport,
+    StageResult,
+    Timings,
+)
+from ..solver.highs import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
+from ..version import __version__
+from .assemble import (
     existing_deployment_results,
+    job_results,
     nominal_by_year,
     purchase_results,
+    rental_results,
     retirement_results,
+    route_results,
     site_results,
     year_results,
 )
-from ..results.solution import Solution, SolverReport, StageResult, Timings, UnmetDemand
-from ..solver.highs import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
-from ..version import __version__
-from .diagnose import diagnose
-from .extract import cost_items_usd, drop_idle_fixed_decisions, plan_from_model, round_integers
+from .extract import CaseExtract, extract
 
 COST_TOLERANCE = 1e-6
-"""Relative tolerance between the model's cost items and the independent recomputation."""
+"""Relative tolerance between the model's cost items and the plan's tallied costs."""
 
 
 class InternalError(RuntimeError):
-    """A bug in dcopt (e.g. the model and the independent costing disagree)."""
+    """A bug in dcopt (e.g. the model and the plan costing disagree)."""
 
 
-def solve(
-    instance: Instance | str | Path | dict[str, Any],
-    options: SolveOptions | None = None,
-    **option_values: Any,
-) -> Solution:
+InstanceSource = Instance | str | Path | dict[str, Any]
+
+
+def _options(options: SolveOptions | None, option_values: dict[str, Any]) -> SolveOptions:
+    if options is None:
+        return SolveOptions(**option_values)
+    return options.model_copy(update=option_values) if option_values else options
+
+
+def solve(instance: InstanceSource, options: SolveOptions | None = None, **option_values: Any) -> Solution:
     """Solve an instance for minimum TCO.
 
     `instance` is an `Instance`, a path to an instance JSON file or a parsed
@@ -55,34 +73,73 @@ def solve(
     (`time_limit_s`, `mip_gap`, `threads`, `random_seed`, `log`).
     """
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
-    if options is None:
-        options = SolveOptions(**option_values)
-    elif option_values:
-        options = options.model_copy(update=option_values)
-    timings = Timings()
-    t0 = time.perf_counter()
-    d = prepare(inst, _elastic(options))
-    timings.prepare_s = time.perf_counter() - t0
-    if d.static_infeasibilities:
-        return _no_plan(inst, options, "infeasible", _diagnosis(inst, options), timings)
-    t0 = time.perf_counter()
-    m = build_model(d)
-    timings.build_s = time.perf_counter() - t0
-    session = new_session(m)
-    outcome = session.solve(options)
-    timings.handoff_s = outcome.handoff_s
-    timings.solve_s = outcome.solve_s
-    return solution_from_session(inst, d, session, outcome, options, timings)
+    return Pipeline(_options(options, option_values)).solve(inst)
 
 
-def export_model(instance: Instance | str | Path | dict[str, Any], path: str | Path) -> dict[str, int]:
+class Pipeline:
+    """Solves an instance, or variants of one, reusing the built model when it can.
+
+    For each instance it prepares the model data; when only numbers that are
+    mutable parameters changed (prices, costs, discount rate, carbon, demand
+    values, budget), it updates them in the persistent model and re-solves,
+    starting HiGHS from the previous plan. Any other change (a grid limit, a
+    PUE, a sale year, demand appearing where there was none) rebuilds the
+    model, which then serves the following variants.
+    """
+
+    def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None) -> None:
+        self.options = options or SolveOptions()
+        self.elastic = elastic if elastic is not None else _elastic(self.options)
+        self.cases: list[ModelData] | None = None
+        self.session: HighsSession | None = None
+        self.builds = 0
+        self.updates = 0
+
+    def prepare(self, inst: Instance) -> list[ModelData]:
+        return prepare_cases(inst, self.elastic)
+
+    def run(self, inst: Instance) -> tuple[list[ModelData], HighsSession | None, SolveOutcome | None, Timings]:
+        """Prepare, build (or update) and solve; no extraction. The session is None when the
+        data already show the instance infeasible."""
+        timings = Timings()
+        t0 = time.perf_counter()
+        cases = self.prepare(inst)
+        timings.prepare_s = time.perf_counter() - t0
+        if any(d.static_infeasibilities for d in cases):
+            return cases, None, None, timings
+        t0 = time.perf_counter()
+        start = None
+        if self.session is not None and self.cases is not None and len(self.cases) == len(cases) and all(
+                same_structure(a, b) for a, b in zip(self.cases, cases)):
+            update_numbers(self.session.model, cases)
+            self.session.opt.update_parameters()
+            start = self.session.last_plan
+            self.updates += 1
+        else:
+            self.session = new_session(build_model(cases))
+            self.builds += 1
+        self.cases = cases
+        timings.build_s = time.perf_counter() - t0
+        outcome = self.session.solve(self.options, start=start)
+        timings.handoff_s = outcome.handoff_s
+        timings.solve_s = outcome.solve_s
+        return cases, self.session, outcome, timings
+
+    def solve(self, inst: Instance) -> Solution:
+        cases, session, outcome, timings = self.run(inst)
+        if session is None:
+            lines = _diagnosis(inst, self.options) if self.options.diagnose else cases[0].static_infeasibilities
+            return _no_plan(inst, self.options, "infeasible", lines, timings)
+        return solution_from_session(inst, cases, session, outcome, self.options, timings)
+
+
+def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
     """Write the full MIP (what `solve` hands to HiGHS) with highspy's own writer:
     MPS when `path` ends in .mps, LP when it ends in .lp. Columns and rows carry
     the model's component names, in the characters LP files allow
     (``buy[va,dlc/200,...]`` becomes ``buy(va,dlc_200,...)``). Returns the model's size."""
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
-    d = prepare(inst)
-    session = new_session(build_model(d))
+    session = new_session(build_model(prepare_cases(inst)))
     h = session.highs
     for var in session.model.component_data_objects(Var, descend_into=True):
         j = session.column_of(var)
@@ -97,7 +154,8 @@ def export_model(instance: Instance | str | Path | dict[str, Any], path: str | P
     return {"columns": lp.num_col_, "rows": lp.num_row_, "integers": integers, "nonzeros": h.getNumNz()}
 
 
-_NAME_CHARS = str.maketrans({"[": "(", "]": ")", "/": "_", "-": "_", " ": "_", ":": "_", "+": "_", "*": "_"})
+_NAME_CHARS = str.maketrans({"[": "(", "]": ")", "/": "_", "-": "_", " ": "_", ":": "_", "+": "_", "*": "_",
+                             "'": "", '"': ""})
 
 
 def _file_name(name: str) -> str:
@@ -111,26 +169,16 @@ def _elastic(options: SolveOptions) -> Elastic | None:
 
 
 def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
+    from .diagnose import diagnose  # the diagnosis re-solves through this pipeline
+
     if not options.diagnose:
         return ["no diagnosis asked for (diagnose=False)"]
     return diagnose(inst, options).lines()
 
 
-def _unmet(m: Any, d: ModelData) -> tuple[list[UnmetDemand], float]:
-    if not hasattr(m, "unmet"):
-        return [], 0.0
-    out = []
-    for (w, t), v in m.unmet.items():
-        need = d.training_demand[t] if w == TRAINING else d.inference_demand[(w, t)]
-        if (v.value or 0.0) > 1e-9 * max(1.0, need):
-            out.append(UnmetDemand(workload=w, year=t, demand=need, unmet=float(v.value)))
-    return out, pyo_value(m.penalty["unmet_demand"]) * USD_PER_MUSD
-
-
-def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, outcome: SolveOutcome,
+def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,
                           options: SolveOptions, timings: Timings) -> Solution:
     """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
-    m = session.model
     report = _report(options, outcome, session, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
@@ -142,22 +190,55 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         )
     t0 = time.perf_counter()
     session.load_plan_values()
-    round_integers(m)
-    drop_idle_fixed_decisions(m, d)
-    plan = plan_from_model(m, d)
-    npv = cost_items_usd(m)
-    costs = cost_plan(inst, plan)
-    _agree(npv, costs.npv_usd)
-    tco = sum(npv.values())
-    unmet, unmet_penalty = _unmet(m, d)
+    extracts = [extract(block, d) for d, block in case_blocks(session.model, cases)]
+    for e in extracts:
+        _agree(e.model_npv_usd, e.totals.npv_usd)
+    solutions = [_case_solution(inst, e) for e in extracts]
+    if len(solutions) == 1 and inst.scenarios is None:
+        solution = solutions[0]
+    else:
+        solution = _expected(inst, extracts, solutions)
+    status, message, gap = _status(outcome, options, solution.tco_usd + solution.unmet_penalty_usd)
+    report.timings = timings
+    solution = solution.model_copy(update={"status": status, "message": message, "mip_gap": gap, "solver": report})
+    verify_or_raise(inst, solution)
+    timings.extract_s = time.perf_counter() - t0
+    solution.solve_seconds = _total(timings)
+    return solution
+
+
+def _case_solution(inst: Instance, e: CaseExtract) -> Solution:
+    plan, tot, d = e.plan, e.totals, e.data
+    return Solution(
+        dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
+        status="optimal", has_plan=True, tco_usd=sum(e.model_npv_usd.values()),
+        costs_npv_usd=e.model_npv_usd, costs_nominal_usd=nominal_by_year(tot),
+        sites=site_results(d, plan, tot), purchases=purchase_results(inst, plan),
+        retirements=retirement_results(inst, plan), existing_deployments=existing_deployment_results(inst),
+        allocations=plan.allocations or [], years=year_results(d, plan, tot),
+        unmet_demand=e.unmet, unmet_penalty_usd=e.unmet_penalty_usd,
+        grid_upgrades=plan.grid_upgrades, onsite_builds=plan.onsite_builds,
+        onsite_generation=plan.onsite_generation, routes_lit=plan.routes_lit, links=plan.links,
+        job_placements=plan.job_placements, job_allocations=plan.job_allocations or [],
+        rentals=plan.rentals, rental_allocations=plan.rental_allocations or [],
+        jobs=job_results(d, plan), routes=route_results(d, plan), rented=rental_results(d, plan),
+    )
+
+
+def _expected(inst: Instance, extracts: list[CaseExtract], solutions: list[Solution]) -> Solution:
+    """A scenario solution: the expected TCO and breakdown, the shared first stage, each case."""
+    from .scenarios import expected_solution
+
+    return expected_solution(inst, extracts, solutions)
+
+
+def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[str, str, float | None]:
     status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
     if status not in ("optimal", "time_limit", "interrupted"):
         status = "error"
     gap = outcome.gap
-    if outcome.bound is not None and outcome.objective is not None and tco + unmet_penalty != 0:
-        objective = tco + unmet_penalty
+    if outcome.bound is not None and outcome.objective is not None and objective != 0:
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
-    report.timings = timings
     if status == "time_limit" and outcome.stopped_early:
         status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "
                        "little time left for another solver stage")
@@ -169,32 +250,7 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
         "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
     }[status]
-    solution = Solution(
-        dcopt_version=__version__,
-        instance_name=inst.name,
-        discount_rate=inst.finance.discount_rate,
-        status=status,
-        has_plan=True,
-        message=message,
-        tco_usd=tco,
-        mip_gap=gap,
-        solve_seconds=_total(timings),
-        costs_npv_usd=npv,
-        costs_nominal_usd=nominal_by_year(costs),
-        sites=site_results(inst, plan, costs),
-        purchases=purchase_results(inst, plan),
-        retirements=retirement_results(inst, plan),
-        existing_deployments=existing_deployment_results(inst),
-        allocations=plan.allocations or [],
-        years=year_results(inst, plan, costs),
-        unmet_demand=unmet,
-        unmet_penalty_usd=unmet_penalty,
-        solver=report,
-    )
-    verify_or_raise(inst, solution)
-    timings.extract_s = time.perf_counter() - t0
-    solution.solve_seconds = _total(timings)
-    return solution
+    return status, message, gap
 
 
 def _total(t: Timings) -> float:
@@ -210,8 +266,8 @@ def verify_or_raise(inst: Instance, solution: Solution) -> None:
 
 def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> None:
     scale = max(1.0, sum(abs(v) for v in recomputed_usd.values()))
-    bad = {k: (model_usd[k], recomputed_usd[k]) for k in model_usd
-           if abs(model_usd[k] - recomputed_usd[k]) > COST_TOLERANCE * scale}
+    bad = {k: (model_usd[k], recomputed_usd.get(k, 0.0)) for k in model_usd
+           if abs(model_usd[k] - recomputed_usd.get(k, 0.0)) > COST_TOLERANCE * scale}
     if bad:
         detail = "; ".join(f"{k}: model {a:,.2f} vs plan {b:,.2f} USD" for k, (a, b) in bad.items())
         raise InternalError(f"bug: the model's cost items disagree with the plan's costing ({detail})")
@@ -267,3 +323,6 @@ def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list
         diagnosis=diagnosis,
         solver=_report(options, None, None, timings),
     )
+
+
+__all__ = ["CaseResult", "InternalError", "Pipeline", "ScenarioResults", "export_model", "solve"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..instance import semantics as sem
 from ..instance.schema import Instance
-from ..model.data import COST_ITEMS
+from ..model.items import SPEC5_ITEMS as COST_ITEMS
 from ..results.solution import Solution
 from .costing import cost_plan
 from .format import Plan

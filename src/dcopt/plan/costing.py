@@ -16,7 +16,7 @@ import numpy as np
 
 from ..instance import semantics as sem
 from ..instance.schema import Instance
-from ..model.data import COST_ITEMS
+from ..model.items import SPEC5_ITEMS as COST_ITEMS
 from .format import Plan
 
 

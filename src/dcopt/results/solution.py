@@ -53,6 +53,14 @@ class SiteResult(_Out):
     )
     max_facility_mw: float
     block_mw: float = Field(0.0, description="IT MW of one block at this site.")
+    grid_limit_mw: dict[int, float] = Field(
+        default_factory=dict, description="Grid limit by year: max_facility_mw plus the upgrades taken (SPEC 8.3)."
+    )
+    onsite_mw: dict[int, float] = Field(
+        default_factory=dict, description="On-site generation MW built by year (SPEC 8.4)."
+    )
+    grid_mwh: dict[int, float] = Field(default_factory=dict, description="Energy from the grid by year, MWh.")
+    onsite_mwh: dict[int, float] = Field(default_factory=dict, description="Energy generated on site by year, MWh.")
 
 
 class PurchaseResult(p.Purchase):
@@ -91,6 +99,57 @@ class YearResult(_Out):
     emissions_t: float
     capex_usd: float
     opex_usd: float
+    job_demand: dict[str, float] = Field(default_factory=dict, description="Training jobs' demand (SPEC 8.1).")
+    job_delivered: dict[str, float] = Field(default_factory=dict, description="Training jobs' delivered throughput.")
+    rented_gpus: float = Field(0.0, description="GPUs rented (SPEC 8.7).")
+    grid_mwh: float = Field(0.0, description="Energy from the grid, MWh.")
+    onsite_mwh: float = Field(0.0, description="Energy generated on site, MWh (SPEC 8.4).")
+
+
+class JobSite(_Out):
+    site: str
+    gpus: float = Field(description="GPUs serving the job at this site.")
+    loss: float = Field(description="Throughput lost by distance to the home site (0 at home).")
+    delivered: float
+
+
+class JobYearResult(_Out):
+    """Where a training job ran in a year and what it got (SPEC 8.1, 8.9)."""
+
+    job: str
+    year: int
+    demand: float
+    delivered: float
+    home: str
+    gpu: str | None
+    sites: list[JobSite] = Field(default_factory=list)
+
+
+class RouteYear(_Out):
+    year: int
+    links: dict[str, int] = Field(default_factory=dict, description="Links installed by then, by optic.")
+    gbps_installed: float
+    gbps_used: float
+
+
+class RouteResult(_Out):
+    """A DCI route: when it was lit, its links and their use (SPEC 8.1, 8.9)."""
+
+    a: str
+    b: str
+    distance_km: float
+    lit_year: int | None
+    years: list[RouteYear] = Field(default_factory=list)
+
+
+class RentalResult(_Out):
+    """GPUs rented from one offer in one year, and what they served (SPEC 8.7)."""
+
+    rental: str
+    gpu: str
+    year: int
+    gpus: float
+    delivered: dict[str, float] = Field(default_factory=dict, description="Throughput by workload.")
 
 
 class UnmetDemand(_Out):
@@ -167,6 +226,22 @@ class Solution(_Out):
     unmet_penalty_usd: float = Field(
         0.0, description="With --allow-unmet: NPV of the price of unmet demand (not part of tco_usd)."
     )
+    grid_upgrades: list[p.GridUpgradeTaken] = Field(default_factory=list, description="SPEC 8.3.")
+    onsite_builds: list[p.OnsiteBuild] = Field(default_factory=list, description="SPEC 8.4.")
+    onsite_generation: list[p.OnsiteGeneration] = Field(default_factory=list, description="SPEC 8.4.")
+    routes_lit: list[p.RouteLit] = Field(default_factory=list, description="SPEC 8.1.")
+    links: list[p.LinkInstall] = Field(default_factory=list, description="SPEC 8.1.")
+    job_placements: list[p.JobPlacement] = Field(default_factory=list, description="SPEC 8.1.")
+    job_allocations: list[p.JobAllocation] = Field(default_factory=list, description="SPEC 8.1.")
+    rentals: list[p.RentalUse] = Field(default_factory=list, description="SPEC 8.7.")
+    rental_allocations: list[p.RentalAllocation] = Field(default_factory=list, description="SPEC 8.7.")
+    jobs: list[JobYearResult] = Field(default_factory=list, description="Training jobs by year (SPEC 8.1).")
+    routes: list[RouteResult] = Field(default_factory=list, description="DCI routes (SPEC 8.1).")
+    rented: list[RentalResult] = Field(default_factory=list, description="Rented GPUs (SPEC 8.7).")
+    scenarios: ScenarioResults | None = Field(
+        None, description="With scenarios (SPEC 8.8): each case's TCO, breakdown and plan; the fields above "
+        "are then the expected TCO and breakdown and the shared first-stage decisions."
+    )
     solver: SolverReport | None = None
 
     def plan(self) -> p.Plan:
@@ -186,5 +261,40 @@ class Solution(_Out):
             purchases=[p.Purchase(**x.model_dump(exclude={"resale_year"})) for x in self.purchases],
             retirements=[p.Retirement(deployment=r.deployment, year=r.year, gpus=r.gpus)
                          for r in self.retirements],
+            grid_upgrades=list(self.grid_upgrades),
+            onsite_builds=list(self.onsite_builds),
+            onsite_generation=list(self.onsite_generation),
+            routes_lit=list(self.routes_lit),
+            links=list(self.links),
+            job_placements=list(self.job_placements),
+            rentals=list(self.rentals),
             allocations=list(self.allocations),
+            job_allocations=list(self.job_allocations),
+            rental_allocations=list(self.rental_allocations),
         )
+
+    def scenario_plan(self) -> p.ScenarioPlan | None:
+        """With scenarios, every case's plan."""
+        if self.scenarios is None:
+            return None
+        return p.ScenarioPlan(cases=[p.CasePlan(case=c.name, plan=c.solution.plan())
+                                     for c in self.scenarios.cases])
+
+
+class CaseResult(_Out):
+    """One scenario case of a solution (SPEC 8.8)."""
+
+    name: str
+    probability: float
+    solution: Solution
+
+
+class ScenarioResults(_Out):
+    reveal_year: int
+    expected_tco_usd: float
+    cases: list[CaseResult]
+    evpi_usd: float | None = Field(None, description="Expected value of perfect information (on request).")
+    vss_usd: float | None = Field(None, description="Value of the stochastic solution (on request).")
+
+
+Solution.model_rebuild()

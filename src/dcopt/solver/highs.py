@@ -199,7 +199,11 @@ class HighsSession:
         return self.opt._pyomo_var_to_solver_var_map.get(id(var))
 
     def columns(self, families: tuple[str, ...]) -> np.ndarray:
-        cols = [self.column_of(v) for name in families for v in getattr(self.model, name).values()]
+        """HiGHS columns of the variables named `families`, in the model and in its blocks
+        (one per scenario case); a family the model lacks has none."""
+        wanted = set(families)
+        cols = [self.column_of(v) for var in self.model.component_objects(pyo.Var, descend_into=True)
+                if var.local_name in wanted for v in var.values()]
         return np.array(sorted(c for c in cols if c is not None), dtype=np.int32)
 
     # ------------------------------------------------------------------ runs

@@ -22,7 +22,7 @@ watch             decision
 
 The search solves at both ends of the range, then bisects: the midpoint's
 decision replaces the end whose decision it equals, until the bracket is
-narrower than `tol`. Every solve goes through one `Resolver`, so each is an
+narrower than `tol`. Every solve goes through one `Pipeline`, so each is an
 in-place update of the model warm-started from the previous plan. A plan is
 accepted within the MIP gap: near the break-even two plans cost nearly the
 same, so the bracket cannot be trusted below about ``mip_gap * TCO`` divided
@@ -226,7 +226,7 @@ def _range(vary: str | Mapping[str, Any] | Sequence[str], document: dict[str, An
 
 
 class _Search:
-    """Solves of a break-even search, through one Resolver, with their decisions."""
+    """Solves of a break-even search, through one Pipeline, with their decisions."""
 
     def __init__(self, setup: SweepSetup, param: Param, watch: Watch, cols: list[str]) -> None:
         self.setup, self.param, self.watch, self.cols = setup, param, watch, cols

@@ -34,18 +34,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..instance import semantics as sem
 from ..instance.errors import InstanceError, Problem
 from ..instance.schema import Instance
-from ..model.data import COST_ITEMS
-from ..plan import format as p
-from ..plan.check import check_plan, reference_problems
-from ..plan.costing import cost_plan, cost_plan_by_site
-from ..plan.format import Allocation, Plan
-from ..results.assemble import (
+from ..model.items import SPEC5_ITEMS as COST_ITEMS
+from ..pipeline.assemble import (
     nominal_by_year,
     purchase_results,
     retirement_results,
     site_results,
     year_results,
 )
+from ..pipeline.totals import plan_totals
+from ..plan import format as p
+from ..plan.check import check_plan, reference_problems
+from ..plan.format import Allocation, Plan
 from ..results.solution import (
     PurchaseResult,
     RetirementResult,
@@ -181,7 +181,6 @@ def _owner(root: type[BaseModel] | None, loc: tuple) -> tuple[type[BaseModel] | 
 
 def _entry_model(tp: Any) -> Any:
     """The model inside list[Model] or list[Model] | None."""
-    import types
     import typing
 
     for arg in (tp, *typing.get_args(tp)):
@@ -189,10 +188,6 @@ def _entry_model(tp: Any) -> Any:
             inner = typing.get_args(arg)[0]
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 return inner
-        if isinstance(arg, types.UnionType):
-            found = _entry_model(arg)
-            if found is not None:
-                return found
     return None
 
 
@@ -401,8 +396,7 @@ def evaluate(inst: Instance, plan: Plan, plan_source: str = "") -> Evaluation:
     allocations, unmet = allocate(inst, plan)
     full = plan.model_copy(update={"allocations": allocations})
     violations = check_plan(inst, full, unmet)
-    costs = cost_plan(inst, plan)
-    by_site = cost_plan_by_site(inst, plan)
+    d, costs = plan_totals(inst, full)
     unmet_rows = []
     for (w, t), v in unmet.items():
         need = (sem.demand_value(inst.demand.training, t) if w == sem.TRAINING
@@ -419,15 +413,15 @@ def evaluate(inst: Instance, plan: Plan, plan_source: str = "") -> Evaluation:
         tco_usd=costs.tco_usd,
         costs_npv_usd=dict(costs.npv_usd),
         costs_nominal_usd=nominal_by_year(costs),
-        costs_by_site_npv_usd={s: dict(c.npv_usd) for s, c in by_site.items()},
+        costs_by_site_npv_usd={s.name: costs.site_npv_usd(s.name) for s in inst.sites},
         broken_limits=broken,
         unmet_demand=unmet_rows,
         notes=notes,
-        sites=site_results(inst, plan, costs),
+        sites=site_results(d, plan, costs),
         purchases=purchase_results(inst, plan),
         retirements=retirement_results(inst, plan),
         allocations=allocations,
-        years=year_results(inst, full, costs),
+        years=year_results(d, full, costs),
     )
 
 
@@ -451,7 +445,8 @@ def compare(inst: Instance, plan: Plan, evaluation: Evaluation, options: Any = N
         evaluation.comparison = comparison
         return comparison
     opt_plan = optimum.plan()
-    opt_by_site = {s: c.npv_usd for s, c in cost_plan_by_site(inst, opt_plan).items()}
+    _, opt_costs = plan_totals(inst, opt_plan)
+    opt_by_site = {s.name: opt_costs.site_npv_usd(s.name) for s in inst.sites}
     mine_by_site = evaluation.costs_by_site_npv_usd
     yours_tco, opt_tco = evaluation.tco_usd, float(optimum.tco_usd or 0.0)
     diff = yours_tco - opt_tco
@@ -714,12 +709,9 @@ def evaluation_text(ev: Evaluation, top_sites: int = 6) -> str:
 
 PLAN_SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Plan (top level)", p.Plan),
-    ("openings[]", p.SiteOpening),
-    ("fabrics[]", p.FabricArrival),
-    ("builds[]", p.BlockBuild),
-    ("purchases[]", p.Purchase),
-    ("retirements[]", p.Retirement),
-    ("allocations[]", p.Allocation),
+    *((f"{name}[]", _entry_model(f.annotation)) for name, f in p.Plan.model_fields.items()),
+    ("ScenarioPlan (top level, SPEC 8.8)", p.ScenarioPlan),
+    ("cases[]", p.CasePlan),
 ]
 
 _MODEL_NOTES: dict[str, str] = {

@@ -30,7 +30,7 @@ import numpy as np
 from ..instance.errors import Problem
 from ..instance.paths import SweepInputError
 from ..instance.schema import Instance
-from ..model.data import COST_ITEMS
+from ..model.items import reported_items
 from ..results.solution import Solution
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def columns(param_keys: Sequence[str], inst: Instance) -> list[str]:
         *(f"param:{k}" for k in param_keys),
         "design", "oat_param", "oat_level",
         "status", "has_plan", "message", "tco_usd", "mip_gap", "solve_seconds",
-        *(f"cost:{item}" for item in COST_ITEMS),
+        *(f"cost:{item}" for item in reported_items(inst)),
         "sites_opened",
         *(f"it_mw_by_cooling:{c.name}" for c in cat.cooling),
         *(f"it_mw_by_rack_kw:{d.rack_kw:g}" for d in cat.densities),
@@ -78,7 +78,7 @@ def solution_fields(inst: Instance, solution: Solution, seconds: float) -> dict[
         if solution.diagnosis:
             row["message"] = one_line(" | ".join([solution.message, *solution.diagnosis]))
         return row
-    for item in COST_ITEMS:
+    for item in reported_items(inst):
         row[f"cost:{item}"] = float(solution.costs_npv_usd.get(item, 0.0))
     block_mw = {s.name: s.block_mw for s in inst.sites}
     cat = inst.catalog

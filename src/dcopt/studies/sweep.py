@@ -9,7 +9,7 @@
 Parameters are paths into the instance (`dcopt.params`), their values come
 from a design (grid, one at a time, Monte Carlo: `dcopt.designs`). Each
 worker (the calling process with ``jobs=1``, else a local process per job,
-or the workers of a Dask cluster) owns one `dcopt.resolve.Resolver`: it
+or the workers of a Dask cluster) owns one `dcopt.pipeline.solve.Pipeline`: it
 builds the model at its first point and, for the next points that only
 change numbers, updates the model in place and re-solves warm-started from
 the previous plan. Workers receive the instance once and then only the
@@ -37,7 +37,7 @@ column                          meaning
 ``tco_usd``, ``mip_gap``        TCO (NPV, USD) and the plan's relative gap to the bound
 ``solve_seconds``               wall-clock seconds of the point in its worker (instance
                                 update, model update or build, solve, extraction)
-``cost:<item>``                 NPV USD of each cost item of `dcopt.data.COST_ITEMS`
+``cost:<item>``                 NPV USD of each cost item the instance reports (`dcopt.model.items`)
 ``sites_opened``                ';'-joined names of the sites open at the end of the horizon
 ``it_mw_by_cooling:<cooling>``  built IT MW at end_year per cooling type (existing incl.)
 ``it_mw_by_rack_kw:<rack_kw>``  built IT MW at end_year per rack density
@@ -74,7 +74,7 @@ from ..instance.errors import InstanceError, Problem
 from ..instance.io import load_instance
 from ..instance.paths import Param, SweepInputError, apply, check_applicable, instance_document
 from ..instance.schema import Instance
-from ..pipeline.resolve import Resolver
+from ..pipeline.solve import Pipeline
 from ..solver.highs import SolveOptions
 from .designs import Point, Vary, parse_vary, points
 from .results import (
@@ -116,12 +116,12 @@ class SweepSetup:
 
 
 class PointRunner:
-    """Solves points with one `Resolver` (one per worker): the model is built once and
+    """Solves points with one `Pipeline` (one per worker): the model is built once and
     updated in place for points that only change numbers."""
 
     def __init__(self, setup: SweepSetup) -> None:
         self.setup = setup
-        self.resolver = Resolver(setup.options)
+        self.resolver = Pipeline(setup.options)
 
     def run(self, point: Point) -> dict[str, Any]:
         """The results row of `point` (every failure becomes a row, never an exception)."""
@@ -134,7 +134,7 @@ class PointRunner:
         try:
             solution = self.resolver.solve(inst)
         except Exception as exc:  # noqa: BLE001 - recorded in the row; the sweep goes on
-            self.resolver = Resolver(self.setup.options)  # start afresh after a failure
+            self.resolver = Pipeline(self.setup.options)  # start afresh after a failure
             return {**fields, **failure_fields("error", f"{type(exc).__name__}: {exc}",
                                                time.perf_counter() - t0)}
         return {**fields, **solution_fields(inst, solution, time.perf_counter() - t0)}
@@ -326,7 +326,7 @@ _POOL_RUNNER: PointRunner | None = None
 
 
 def _init_pool_worker(setup: SweepSetup) -> None:
-    """Pool initializer: the worker's Resolver. Ctrl-C is the parent's to handle."""
+    """Pool initializer: the worker's Pipeline. Ctrl-C is the parent's to handle."""
     global _POOL_RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _POOL_RUNNER = PointRunner(setup)
@@ -369,7 +369,7 @@ output file descriptors, which two threads must not do at once."""
 
 
 def _dask_point(token: str, setup: SweepSetup, point: Point) -> dict[str, Any]:
-    """A point on a Dask worker: one Resolver per sweep and worker thread, kept between tasks."""
+    """A point on a Dask worker: one Pipeline per sweep and worker thread, kept between tasks."""
     key = (token, threading.get_ident())
     with _DASK_LOCK:
         runner = _DASK_RUNNERS.get(key)
