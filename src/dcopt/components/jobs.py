@@ -11,13 +11,13 @@ Data
     job needs DCI bandwidth) with their loss.
 
 Variables
-    ``home[j, s, t]``, ``model[j, g, t]`` (``single_gpu_model``),
+    ``home[j, s, t]``, ``job_gpu[j, g, t]`` (``single_gpu_model``: the job's one GPU model),
     ``span[j, h, s, t]`` binary; ``jalloc[j, h, s, g, f, t] \ge 0`` GPUs of
     :math:`(s, g, f)` serving :math:`j` with home :math:`h`.
 
 Constraints
     ``job_home[j, t]``: :math:`\sum_s home_{j,s,t} = 1`;
-    ``job_model[j, t]``: :math:`\sum_g model_{j,g,t} = 1`.
+    ``job_model[j, t]``: :math:`\sum_g job\_gpu_{j,g,t} = 1`.
 
     ``job_perf[j, t]``: :math:`\sum jalloc\; tp_g\, eff_f\, av_f\, (1 - loss_j(h,s)) \ge perf_{j,t}`.
 
@@ -27,7 +27,7 @@ Constraints
     ``span_route[j, h, s, t]``: :math:`span \le lit\_by_{h,s,t}`;
     ``span_count[j, h, t]``: :math:`\sum_s span_{j,h,s,t} \le max\_sites_j - 1`.
 
-    ``job_one_model[j, g, t]``: :math:`\sum_{h,s,f} jalloc_{j,h,s,g,f,t} \le M_g\, model_{j,g,t}`.
+    ``job_one_model[j, g, t]``: :math:`\sum_{h,s,f} jalloc_{j,h,s,g,f,t} \le M_g\, job\_gpu_{j,g,t}`.
 
     ``dci_capacity[a, b, t]``: :math:`\sum_j dci_j \sum_{g,f} (jalloc_{j,a,b,\cdot} + jalloc_{j,b,a,\cdot})
     \le \sum_o gbps_o\, links\_by_{a,b,o,t}`.
@@ -155,8 +155,8 @@ def add(m: pyo.Block, d) -> None:
         return
     m.HOME = pyo.Set(initialize=jd.home_keys, dimen=3, ordered=True)
     m.home = pyo.Var(m.HOME, domain=pyo.Binary)
-    m.MODEL = pyo.Set(initialize=jd.model_keys, dimen=3, ordered=True)
-    m.model = pyo.Var(m.MODEL, domain=pyo.Binary)
+    m.JOB_GPU = pyo.Set(initialize=jd.model_keys, dimen=3, ordered=True)
+    m.job_gpu = pyo.Var(m.JOB_GPU, domain=pyo.Binary)
     m.SPAN = pyo.Set(initialize=jd.span_keys, dimen=4, ordered=True)
     m.span = pyo.Var(m.SPAN, domain=pyo.Binary)
     _add_choice_rows(m, d)
@@ -169,10 +169,10 @@ def _add_choice_rows(m: pyo.Block, d) -> None:
     homes: dict[tuple, list] = defaultdict(list)
     for k in jd.home_keys:
         homes[(k.job, k.year)].append(m.home[k])
-    m.job_home = pyo.Constraint(jd.rows, rule=lambda m, j, t: pyo.quicksum(homes[j, t]) == 1)
+    m.job_home = pyo.Constraint(list(homes), rule=lambda m, j, t: pyo.quicksum(homes[j, t]) == 1)
     models: dict[tuple, list] = defaultdict(list)
     for k in jd.model_keys:
-        models[(k.job, k.year)].append(m.model[k])
+        models[(k.job, k.year)].append(m.job_gpu[k])
     m.job_model = pyo.Constraint(list(models), rule=lambda m, j, t: pyo.quicksum(models[j, t]) == 1)
     at: dict[tuple, list] = defaultdict(list)  # (job, home, site, year) -> jalloc
     by_model: dict[tuple, list] = defaultdict(list)
@@ -196,7 +196,7 @@ def _add_choice_rows(m: pyo.Block, d) -> None:
     total = sum(jd.site_gpus.values())
     m.job_one_model = pyo.Constraint(
         list(jd.model_keys), rule=lambda m, j, g, t: pyo.quicksum(by_model.get((j, g, t), []), start=0)
-        <= total * m.model[j, g, t])
+        <= total * m.job_gpu[j, g, t])
 
 
 def _add_perf_rows(m: pyo.Block, d) -> None:

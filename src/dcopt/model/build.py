@@ -81,7 +81,7 @@ def _decided(d: ModelData) -> dict[str, Callable[[tuple], int]]:
     return {
         "opened": last, "fab_by": last, "built": lambda k: k[2] - d.halls.lead[k[0]],
         "buy": lambda k: k[4], "retire": lambda k: k[1], "order": last, "upgraded": last,
-        "gen_by": last, "egen": last, "lit_by": last, "links_by": last, "home": last, "model": last,
+        "gen_by": last, "egen": last, "lit_by": last, "links_by": last, "home": last, "job_gpu": last,
         "span": last, "rent": last,
     }
 

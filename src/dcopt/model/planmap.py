@@ -47,7 +47,7 @@ EPS = 1e-9
 INTEGER_STEPS = {"open": "opened", "fab": "fab_by", "build": "built", "upgrade": "upgraded", "lit": "lit_by",
                  "links": "links_by"}
 """Integer decision families that are steps of a cumulative variable (its name)."""
-INTEGER_VARS = ("buy", "retire", "home", "model", "span", "order")
+INTEGER_VARS = ("buy", "retire", "home", "job_gpu", "span", "order")
 CONTINUOUS = ("gen", "egen", "rent", "alloc", "jalloc", "ralloc")
 
 
@@ -121,7 +121,7 @@ def plan_from_values(d: ModelData, x: Values) -> p.Plan:
 
 
 def _placements(d: ModelData, x: Values) -> list[p.JobPlacement]:
-    model = {(k[0], k[2]): k[1] for k in x["model"]}
+    model = {(k[0], k[2]): k[1] for k in x["job_gpu"]}
     spans: dict[tuple, list[str]] = defaultdict(list)
     for j, h, s, t in x["span"]:
         spans[(j, h, t)].append(s)

@@ -350,8 +350,9 @@ class HighsSession:
         else:
             last = record("full", self._run(options, left(), options.mip_gap, log, start=start))
 
-        if relaxed_infeasible:
-            termination = Termination.infeasible  # the relaxation has no plan, so neither has the MIP
+        if relaxed_infeasible or (stages and stages[-1].name == "full" and last is Termination.infeasible
+                                  and best["x"] is None):
+            termination = Termination.infeasible  # the relaxation, or the whole MIP, has no plan
         elif last is Termination.interrupted:
             termination = Termination.interrupted
         elif best["x"] is not None and (within_gap() or (stages[-1].name == "full" and last is Termination.optimal)):
