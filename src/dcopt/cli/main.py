@@ -44,11 +44,19 @@ def main(debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
+@click.option("--scenario-value", is_flag=True,
+              help="With scenarios: also solve each case alone and the mean-value plan in every case, and "
+                   "report the expected value of perfect information (EVPI) and of the stochastic solution (VSS).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local worker processes for the --scenario-value case solves.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run the --scenario-value case solves on this Dask scheduler.")
 @_guard
 def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
-          report_path: Path | None = None) -> None:
+          report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
+          dask_address: str | None = None) -> None:
     """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
     from ..instance.io import load_instance
     from ..pipeline.solve import solve as solve_api
@@ -61,6 +69,14 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
              "diagnose": False if no_diagnose else None}
     options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
     solution = solve_api(inst, options)
+    if scenario_value and solution.has_plan and solution.scenarios is not None:
+        from ..studies.scenario_value import scenario_value as value_of
+
+        value = value_of(inst, solution, options, jobs=jobs, dask=dask_address)
+        solution.scenarios.evpi_usd, solution.scenarios.vss_usd = value.evpi_usd, value.vss_usd
+        click.echo("\n".join(value.lines()), err=True)
+    elif scenario_value:
+        click.echo("--scenario-value: the instance has no scenarios (or no plan was found)", err=True)
     text = summary(solution)
     click.echo(text.splitlines()[0] if quiet else text)
     if output is not None:

@@ -3,7 +3,7 @@ r"""Power: the grid limit of each site, grid upgrades (SPEC 8.3) and on-site gen
 Data
     Upgrade keys :math:`(s, u, y)`, :math:`y \ge \max(S, first_u)`; generation
     keys :math:`(s, p, y)`, :math:`y \ge first_p`; only at sites that can
-    build blocks.
+    build blocks or have existing ones.
 
 Variables
     ``upgraded[s, u, t]`` binary: upgrade :math:`u` taken by :math:`t`
@@ -71,10 +71,10 @@ class PowerData:
 
 
 def prepare(ctx: Context, halls) -> PowerData:
-    builders = {k.site for k in halls.build_keys}
+    powered = {k.site for k in halls.build_keys} | set(halls.open_sites)
     d = PowerData(upgrade_keys=[], gen_keys=[], egen_keys=[], gen_max_mw={})
     for s in ctx.inst.sites:
-        if s.name not in builders:
+        if s.name not in powered:
             continue
         for u in s.grid_upgrades:
             first = max(ctx.y0, u.first_year if u.first_year is not None else ctx.y0)
@@ -160,8 +160,8 @@ def add_capacity(m: pyo.Block, d) -> None:
 def add_grid(m: pyo.Block, d) -> None:
     h, pw = d.halls, d.power
     varying = pw.varying_sites()
-    has_build = {k.site for k in h.build_keys}
     opens = set(h.open_sites)
+    has_build = {k.site for k in h.build_keys} | (opens & varying)
     first_build: dict[str, int] = {}
     for k in h.build_keys:
         first_build[k.site] = min(first_build.get(k.site, k.year), k.year)
@@ -174,6 +174,8 @@ def add_grid(m: pyo.Block, d) -> None:
                 years = d.ctx.years if s in varying else [d.ctx.y_end]
             else:
                 years = [t for t in d.ctx.years if t >= first_build[s]]
+            # an existing site whose limit grows needs every year; one that only
+            # builds later is capped from its first build on
             for t in years:
                 yield s, t
 

@@ -86,6 +86,28 @@ def _decided(d: ModelData) -> dict[str, Callable[[tuple], int]]:
     }
 
 
+def fix_decisions(m: pyo.Block, d: ModelData, x: dict[str, dict], before: int) -> None:
+    """Fix every decision of a year before `before` to the plan values `x` (family -> key ->
+    value, as `model.planmap.values_from_plan` gives them; steps of cumulative variables are
+    summed into their "by year" values). What `x` lacks is fixed at 0."""
+    steps = {"opened": "open", "fab_by": "fab", "built": "build", "upgraded": "upgrade", "gen_by": "gen",
+             "lit_by": "lit", "links_by": "links"}
+    for family, year_of in _decided(d).items():
+        var = m.component(family)
+        if var is None:
+            continue
+        given = x.get(steps.get(family, family), {})
+        for key, v in var.items():
+            key = key if isinstance(key, tuple) else (key,)
+            if year_of(key) >= before:
+                continue
+            if family in steps:  # cumulative: the sum of the steps up to the key's year
+                value = sum(n for k, n in given.items() if k[:-1] == key[:-1] and k[-1] <= key[-1])
+            else:
+                value = given.get(key, 0)
+            v.fix(value)
+
+
 def nonanticipativity(m: pyo.ConcreteModel, cases: list[ModelData]) -> None:
     """``shared_<family>[c, k]``: every decision of a year before the reveal year is the same
     in each case as in the first case."""

@@ -28,13 +28,17 @@ from .keys import (
     BuyKey,
     FabKey,
     GenKey,
+    HomeKey,
     JallocKey,
     LinkKey,
+    ModelKey,
     RentAllocKey,
     RentKey,
     RetireKey,
     RouteYear,
+    SiteGpuYear,
     SiteYear,
+    SpanKey,
     UpgradeKey,
 )
 from .tally import extend
@@ -168,6 +172,14 @@ def values_from_plan(d: ModelData, plan: p.Plan) -> Values:
         add("links", LinkKey(a, b, li.optic, li.year), li.links)
     for r in plan.rentals:
         add("rent", RentKey(r.rental, r.year), r.gpus)
+    for q in plan.purchases:
+        x["order"][SiteGpuYear(q.site, q.gpu, q.year)] = 1
+    for jp in plan.job_placements:
+        x["home"][HomeKey(jp.job, jp.home, jp.year)] = 1
+        if jp.gpu is not None:
+            x["job_gpu"][ModelKey(jp.job, jp.gpu, jp.year)] = 1
+        for s in jp.remote_sites:
+            x["span"][SpanKey(jp.job, jp.home, s, jp.year)] = 1
     for a in plan.allocations or []:
         add("alloc", AllocKey(a.site, a.gpu, a.fabric, a.year, a.workload), a.gpus)
     for a in plan.job_allocations or []:

@@ -21,10 +21,12 @@ from pyomo.environ import Var
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model import new_session
-from ..model.build import build_model, case_blocks, update_numbers
+from ..model.build import build_model, case_blocks, fix_decisions, update_numbers
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
+from ..model.planmap import values_from_plan
 from ..plan.check import check_solution
+from ..plan.format import Plan
 from ..results.solution import (
     CaseResult,
     ScenarioResults,
@@ -98,9 +100,11 @@ class Pipeline:
     def prepare(self, inst: Instance) -> list[ModelData]:
         return prepare_cases(inst, self.elastic)
 
-    def run(self, inst: Instance) -> tuple[list[ModelData], HighsSession | None, SolveOutcome | None, Timings]:
+    def run(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None
+            ) -> tuple[list[ModelData], HighsSession | None, SolveOutcome | None, Timings]:
         """Prepare, build (or update) and solve; no extraction. The session is None when the
-        data already show the instance infeasible."""
+        data already show the instance infeasible. With `fixed`, the decisions of the years
+        before `fixed_before` are those of that plan (a fresh model is built)."""
         timings = Timings()
         t0 = time.perf_counter()
         cases = self.prepare(inst)
@@ -109,14 +113,18 @@ class Pipeline:
             return cases, None, None, timings
         t0 = time.perf_counter()
         start = None
-        if self.session is not None and self.cases is not None and len(self.cases) == len(cases) and all(
-                same_structure(a, b) for a, b in zip(self.cases, cases)):
+        if fixed is None and self.session is not None and self.cases is not None and len(self.cases) == len(
+                cases) and all(same_structure(a, b) for a, b in zip(self.cases, cases)):
             update_numbers(self.session.model, cases)
             self.session.opt.update_parameters()
             start = self.session.last_plan
             self.updates += 1
         else:
-            self.session = new_session(build_model(cases))
+            model = build_model(cases)
+            if fixed is not None:
+                for d, block in case_blocks(model, cases):
+                    fix_decisions(block, d, values_from_plan(d, fixed), fixed_before)
+            self.session = new_session(model)
             self.builds += 1
         self.cases = cases
         timings.build_s = time.perf_counter() - t0
@@ -125,8 +133,9 @@ class Pipeline:
         timings.solve_s = outcome.solve_s
         return cases, self.session, outcome, timings
 
-    def solve(self, inst: Instance) -> Solution:
-        cases, session, outcome, timings = self.run(inst)
+    def solve(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None) -> Solution:
+        """The `Solution` of `inst` (see `run` for `fixed`)."""
+        cases, session, outcome, timings = self.run(inst, fixed, fixed_before)
         if session is None:
             lines = _diagnosis(inst, self.options) if self.options.diagnose else cases[0].static_infeasibilities
             return _no_plan(inst, self.options, "infeasible", lines, timings)
