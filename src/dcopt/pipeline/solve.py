@@ -21,7 +21,7 @@ from pyomo.environ import Var
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model import new_session
-from ..model.build import build_model, case_blocks, fix_decisions, update_numbers
+from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_numbers
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
 from ..model.planmap import values_from_plan
@@ -89,9 +89,11 @@ class Pipeline:
     model, which then serves the following variants.
     """
 
-    def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None) -> None:
+    def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None,
+                 goal: Goal | None = None) -> None:
         self.options = options or SolveOptions()
         self.elastic = elastic if elastic is not None else _elastic(self.options)
+        self.goal = goal or Goal()
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
         self.builds = 0
@@ -120,7 +122,7 @@ class Pipeline:
             start = self.session.last_plan
             self.updates += 1
         else:
-            model = build_model(cases)
+            model = build_model(cases, self.goal)
             if fixed is not None:
                 for d, block in case_blocks(model, cases):
                     fix_decisions(block, d, values_from_plan(d, fixed), fixed_before)
