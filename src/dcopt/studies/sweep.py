@@ -48,7 +48,8 @@ column                          meaning
 Nothing is lost: with an ``output`` file each finished point is appended to
 it at once (see `dcopt.sweep_results`), ``resume=True`` skips the points
 already there, and a point that fails is recorded with its status and
-message while the sweep goes on.
+message while the sweep goes on. Nothing stays behind: local workers end when
+the sweep process ends, even when it is killed (`parent_watch`).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from ..instance.schema import Instance
 from ..pipeline.resolve import Resolver
 from ..solver.highs import SolveOptions
 from .designs import Point, Vary, parse_vary, points
+from .parent_watch import die_with_parent
 from .results import (
     ResultsFile,
     columns,
@@ -325,9 +327,12 @@ def run_inline(setup: SweepSetup, pending: list[Point]) -> Iterator[dict[str, An
 _POOL_RUNNER: PointRunner | None = None
 
 
-def _init_pool_worker(setup: SweepSetup) -> None:
-    """Pool initializer: the worker's Resolver. Ctrl-C is the parent's to handle."""
+def _init_pool_worker(setup: SweepSetup, parent_pid: int) -> None:
+    """Pool initializer: the worker dies with the sweep process (`die_with_parent`: a
+    killed sweep leaves no workers behind), and has its Resolver. Ctrl-C is the
+    parent's to handle."""
     global _POOL_RUNNER
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _POOL_RUNNER = PointRunner(setup)
 
@@ -341,7 +346,7 @@ def run_local(setup: SweepSetup, pending: list[Point], jobs: int) -> Iterator[di
     """Solve the points on `jobs` local worker processes; rows come as points finish."""
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
-                                   initializer=_init_pool_worker, initargs=(setup,))
+                                   initializer=_init_pool_worker, initargs=(setup, os.getpid()))
     clean = False
     try:
         futures = {executor.submit(_pool_point, p): p for p in pending}
