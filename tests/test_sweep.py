@@ -30,7 +30,7 @@ from dcopt.instance.paths import SweepInputError, apply, base_value, instance_do
 from dcopt.model.data import COST_ITEMS
 from dcopt.studies.breakeven import breakeven
 from dcopt.studies.designs import parse_vary, points
-from dcopt.studies.results import read_results
+from dcopt.studies.results import ResultsFileLocked, ResultsLock, read_results
 from dcopt.studies.sweep import PointRunner, prepare_sweep, sweep
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
@@ -447,6 +447,69 @@ def test_each_way_of_dying_with_the_parent_works_alone(tmp_path, mode):
             parent.kill()
             parent.wait()
         _kill_all([worker] if worker else [])
+
+
+# --------------------------------------------------------------------------- one run per results file
+
+
+def test_a_sweep_on_a_locked_results_file_exits_2_naming_it(tmp_path):
+    """While another run holds the results file's lock, `dcopt sweep --resume` (or a fresh
+    run, or --overwrite) on it stops before solving anything: exit 2, naming the file."""
+    path = _write(tmp_path, two_cooling_instance())
+    out = tmp_path / "r.csv"
+    sweep(two_cooling_instance(), ["demand=1,1.5"], output=out, **EXACT)  # a finished sweep
+    before = out.read_bytes()
+    holder = ResultsLock(out)
+    holder.acquire()  # another run, as far as the lock can tell (a separate open file)
+    try:
+        for extra in (["--resume"], ["--overwrite"], []):
+            result = CliRunner().invoke(cli_main, ["sweep", str(path), "--vary", "demand=1,1.5",
+                                                   "--jobs", "1", "--no-progress", "-o", str(out), *extra])
+            assert result.exit_code == 2, result.output
+            assert f"{out} is locked: another dcopt run (pid {os.getpid()}) holds it" in result.output
+            assert "Traceback" not in result.output
+        with pytest.raises(ResultsFileLocked, match="another dcopt run"):
+            sweep(two_cooling_instance(), ["demand=1,1.5"], output=out, resume=True, **EXACT)
+    finally:
+        holder.release()
+    assert out.read_bytes() == before  # untouched
+    resumed = CliRunner().invoke(cli_main, ["sweep", str(path), "--vary", "demand=1,1.5", "--jobs", "1",
+                                            "--no-progress", "--resume", "-o", str(out)])
+    assert resumed.exit_code == 0, resumed.output  # the lock is free again
+    assert not (tmp_path / "r.csv.lock").exists()  # and its file is removed when released
+
+
+def test_two_sweeps_on_one_results_file(tmp_path):
+    """A second `dcopt sweep --resume` while the first still runs is refused (exit 2) and
+    solves nothing; once the first is killed, its stale lock file does not block a resume."""
+    out = tmp_path / "results.csv"
+    args = ["sweep", str(QUICKSTART), "--vary", "sites[name=tx-abilene].electricity_usd_per_mwh=40:120:1000",
+            "--jobs", "1", "--no-progress", "-o", str(out)]
+    first = subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = None
+    try:
+        assert _poll(lambda: out.exists() and len(out.read_text().splitlines()) >= 2, polls=1200)
+        second = subprocess.Popen(_cli(*args, "--resume"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        stopped = _poll(lambda: second.poll() is not None, polls=1200)
+        assert stopped, "the second sweep did not stop: it is solving the same points again"
+        assert first.poll() is None, "the first sweep ended before the second started"
+        err = second.stderr.read()
+        assert second.returncode == 2, err
+        assert f"{out} is locked: another dcopt run (pid {first.pid}) holds it" in err
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if second is not None:
+            second.stderr.close()
+    assert (tmp_path / "results.csv.lock").exists()  # left by the killed run, but not locked
+    lock = ResultsLock(out)
+    lock.acquire()
+    lock.release()
 
 
 # --------------------------------------------------------------------------- break-even

@@ -48,7 +48,8 @@ column                          meaning
 Nothing is lost: with an ``output`` file each finished point is appended to
 it at once (see `dcopt.sweep_results`), ``resume=True`` skips the points
 already there, and a point that fails is recorded with its status and
-message while the sweep goes on. Nothing stays behind: local workers end when
+message while the sweep goes on. Nothing is done twice: one sweep at a time
+holds the results file's lock. Nothing stays behind: local workers end when
 the sweep process ends, even when it is killed (`parent_watch`).
 """
 
@@ -182,6 +183,8 @@ def sweep(
     run on that cluster. `output`: a ``.csv`` or ``.parquet`` file that each
     finished point is appended to; `resume` skips the points it already holds,
     `overwrite` starts it afresh (without either, an existing file is an error).
+    While the sweep runs it holds a lock beside that file (``<output>.lock``):
+    a second sweep on the same file raises `ResultsFileLocked`.
 
     Options: a `SolveOptions` or its fields as keywords; sweeps default to
     ``threads=1`` per worker and no infeasibility diagnosis (``diagnose=True``
@@ -191,15 +194,15 @@ def sweep(
     setup, plan = prepare_sweep(instance, vary, design=design, samples=samples, seed=seed,
                                 sampling=sampling, options=options, base_dir=base_dir, **option_values)
     cols = columns([p.key for p in setup.params], load_instance(setup.document))
-    done: list[dict[str, Any]] = []
-    results = ResultsFile(Path(output), cols) if output is not None else None
-    if results is not None:
+    if output is None:
+        return table(_execute(setup, plan, cols, None, jobs=jobs, dask=dask, progress=progress), cols)
+    results = ResultsFile(Path(output), cols)
+    with results.lock.held():  # one run per results file (raises ResultsFileLocked)
         done = _start_results(results, plan, resume, overwrite)
-    finished = {r["point"] for r in done}
-    pending = [p for p in plan if p.index not in finished]
-    rows = done + _execute(setup, pending, cols, results, jobs=jobs, dask=dask, progress=progress)
-    df = table(rows, cols)
-    if results is not None:
+        finished = {r["point"] for r in done}
+        pending = [p for p in plan if p.index not in finished]
+        rows = done + _execute(setup, pending, cols, results, jobs=jobs, dask=dask, progress=progress)
+        df = table(rows, cols)
         results.finish(df)
     return df
 
