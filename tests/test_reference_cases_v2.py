@@ -35,10 +35,13 @@ def test_shipped_v2_cases_are_there():
         assert isinstance(entry["sensitive_to"], list), name
 
 
-@pytest.mark.parametrize("case", in_both(CASES), ids=ids(in_both(CASES)))
-def test_shipped_v2_copy_is_current(case):
-    stale = case.staleness()
-    assert stale is None, stale
+def test_shipped_v2_copies_are_current():
+    """Each case in both the shipped copies and the shared folder is byte-identical there
+    (file and expected result); otherwise the shipped copy is stale, named here. Without
+    the shared folder there is nothing to compare."""
+    stale = [c.staleness() for c in in_both(CASES)]
+    stale = [s for s in stale if s is not None]
+    assert not stale, "\n".join(stale)
 
 
 def _readings(expected: dict) -> str:
