@@ -39,7 +39,8 @@ HEADER = """# Instance format
 
 Generated from `src/dcopt/instance/schema.py` by `python -m dcopt.docgen`; do not edit
 by hand (a test checks that this file matches the schema). The model behind
-the fields is `SPEC.md`; `dcopt schema` prints the same as JSON Schema.
+the fields, with its units, conventions and settled readings, is in
+[formulation.md](formulation.md); `dcopt schema` prints the same as JSON Schema.
 
 Rules that hold everywhere:
 

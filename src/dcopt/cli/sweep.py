@@ -3,8 +3,9 @@
 Exit codes as for `dcopt solve`: 0 every point has a plan (sweep) or the
 break-even was found; 1 some point has no plan, or the decision does not
 change in the range; 2 invalid input (instance, parameter path, values,
-results file), naming where; 3 an internal error; 130 interrupted (the
-finished points are saved: rerun with --resume).
+results file, or a results file that another dcopt run holds), naming where;
+3 an internal error; 130 interrupted (the finished points are saved: rerun
+with --resume).
 """
 
 from __future__ import annotations
