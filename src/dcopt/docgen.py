@@ -1,7 +1,8 @@
-"""Generate docs/instance-format.md from the schema (the one place defaults live).
+"""Generate the docs that are written from the code: docs/instance-format.md from the
+schema (the one place defaults live) and docs/plan-format.md from the plan models.
 
-    python -m dcopt.docgen            # rewrite docs/instance-format.md
-    python -m dcopt.docgen --check    # exit 1 if the committed file is stale
+    python -m dcopt.docgen            # rewrite both
+    python -m dcopt.docgen --check    # exit 1 if a committed file is stale
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .instance import schema as s
+from .plan import format as p
+from .plan.io import entry_model
 
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Instance (top level)", s.Instance, ""),
@@ -117,7 +120,202 @@ def write_or_check(path: Path, text: str, command: str, argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    return write_or_check(target(), render(), "python -m dcopt.docgen", argv)
+    command = "python -m dcopt.docgen"
+    status = write_or_check(target(), render(), command, argv)
+    return write_or_check(plan_format_path(), plan_format_markdown(), command, argv) or status
+
+
+# --------------------------------------------------------------------------- docs/plan-format.md
+
+PLAN_SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("Plan (top level)", p.Plan),
+    *((f"{name}[]", entry_model(f.annotation)) for name, f in p.Plan.model_fields.items()),
+    ("ScenarioPlan (top level, SPEC 8.8)", p.ScenarioPlan),
+    ("cases[]", p.CasePlan),
+]
+
+_MODEL_NOTES: dict[str, str] = {
+    "SiteOpening": "A site opened in a year (a site with existing blocks is open already).",
+    "FabricArrival": "A fabric first deployed at a site in a year.",
+    "BlockBuild": "Blocks of a hall design (cooling, rack density) commissioned at a site in a year.",
+}
+
+_FIELD_NOTES: dict[tuple[str, str], str] = {
+    ("Plan", "openings"): "Sites opened, `openings[]` below.",
+    ("Plan", "fabrics"): "Fabrics brought to sites, `fabrics[]` below.",
+    ("Plan", "builds"): "Blocks built, `builds[]` below.",
+    ("Plan", "purchases"): "GPUs bought, with their life, `purchases[]` below.",
+    ("Plan", "retirements"): "Existing GPUs retired, `retirements[]` below.",
+    ("SiteOpening", "site"): "Site name (`sites[].name`).",
+    ("SiteOpening", "year"): "Year the site opens (its `site_fixed_capex_usd` is paid then).",
+    ("FabricArrival", "site"): "Site name.",
+    ("FabricArrival", "fabric"): "Fabric name (`catalog.fabrics[].name`).",
+    ("FabricArrival", "year"): "Year the fabric is first deployed at the site.",
+    ("BlockBuild", "site"): "Site name.",
+    ("BlockBuild", "cooling"): "Cooling name of the hall design.",
+    ("BlockBuild", "rack_kw"): "Rack density of the hall design (a `catalog.densities[].rack_kw`).",
+    ("BlockBuild", "year"): "Year the blocks are commissioned.",
+    ("BlockBuild", "blocks"): "Number of blocks (`block_mw` of IT each).",
+    ("Purchase", "site"): "Site name.",
+    ("Purchase", "cooling"): "Cooling of the halls the GPUs go into.",
+    ("Purchase", "rack_kw"): "Rack density of those halls.",
+    ("Purchase", "gpu"): "GPU name (`catalog.gpus[].name`).",
+    ("Purchase", "fabric"): "Fabric the GPUs attach to.",
+    ("Purchase", "year"): "Year bought.",
+    ("Purchase", "gpus"): "Number of GPUs, a multiple of the GPU's `unit_gpus`.",
+    ("Retirement", "year"): "Year at whose start the GPUs stop.",
+    ("Retirement", "gpus"): "Number of GPUs, a multiple of the GPU's `unit_gpus`.",
+    ("Allocation", "site"): "Site name.",
+    ("Allocation", "gpu"): "GPU name.",
+    ("Allocation", "fabric"): "Fabric name.",
+    ("Allocation", "year"): "Year.",
+    ("Allocation", "gpus"): "GPUs given to the workload (may be fractional).",
+    ("GridUpgradeTaken", "site"): "Site name.",
+    ("GridUpgradeTaken", "year"): "Year taken (its `capex_usd` is paid then; its MW count from then on).",
+    ("OnsiteBuild", "site"): "Site name.",
+    ("OnsiteBuild", "year"): "Year built.",
+    ("OnsiteBuild", "mw"): "MW of generation built.",
+    ("OnsiteGeneration", "site"): "Site name.",
+    ("OnsiteGeneration", "option"): "Name of one of the site's `onsite_power` options.",
+    ("OnsiteGeneration", "year"): "Year.",
+    ("OnsiteGeneration", "mwh"): "Energy generated, MWh (at most the site's facility energy of the year).",
+    ("RouteLit", "a"): "One end (a site of a `dci_routes` entry).",
+    ("RouteLit", "b"): "The other end.",
+    ("RouteLit", "year"): "Year lit (its `fixed_capex_usd` is paid then, `usd_per_year` from then on).",
+    ("LinkInstall", "a"): "One end of the route.",
+    ("LinkInstall", "b"): "The other end.",
+    ("LinkInstall", "optic"): "Optic name (`catalog.dci_optics[].name`).",
+    ("LinkInstall", "year"): "Year installed (links never retire).",
+    ("LinkInstall", "links"): "Number of links (`gbps` of the optic each).",
+    ("JobPlacement", "job"): "Job name (`demand.training_jobs[].name`).",
+    ("JobPlacement", "year"): "Year (one with demand for the job).",
+    ("JobPlacement", "home"): "Home site: anchors the routes and the distance loss.",
+    ("JobPlacement", "remote_sites"): "Other sites the job spans, each on a route lit from the home site.",
+    ("JobAllocation", "job"): "Job name.",
+    ("JobAllocation", "year"): "Year.",
+    ("JobAllocation", "home"): "The job's home site that year.",
+    ("JobAllocation", "site"): "Site whose GPUs serve the job (the home or a remote site).",
+    ("JobAllocation", "gpu"): "GPU name.",
+    ("JobAllocation", "fabric"): "Fabric name.",
+    ("JobAllocation", "gpus"): "GPUs given to the job (may be fractional).",
+    ("RentalUse", "rental"): "Rental name (`rentals[].name`).",
+    ("RentalUse", "year"): "Year (one in which the rental is offered).",
+    ("RentalUse", "gpus"): "GPUs rented for the year (may be fractional).",
+    ("RentalAllocation", "rental"): "Rental name.",
+    ("RentalAllocation", "year"): "Year.",
+    ("RentalAllocation", "gpus"): "Rented GPUs given to the workload (may be fractional).",
+    ("ScenarioPlan", "cases"): "One plan per scenario case, `cases[]` below.",
+    ("CasePlan", "case"): "Case name (`scenarios.cases[].name`).",
+    ("CasePlan", "plan"): "The case's plan: a `Plan` as above.",
+}
+
+PLAN_DOC_HEADER = """# Plan format
+
+Generated from `src/dcopt/plan/format.py` by `python -m dcopt.docgen`; do not edit by
+hand (a test checks that this file matches the model).
+
+A plan holds the decisions of SPEC sections 3 and 8 and nothing else: which
+sites open when, which fabrics come to which site, which blocks are built,
+which GPUs are bought (with their life) and which existing GPUs retire; and
+with section 8, grid upgrades, on-site generation, DCI routes lit and links
+installed, where training jobs run, and GPUs rented. `dcopt evaluate
+instance.json plan.json` costs a plan, chooses its allocation (which GPUs
+serve which demand, the allocation that leaves the least demand unmet), and
+reports every limit it breaks; `--compare` also solves for the optimum and
+explains the difference. `instances/quickstart-plan.json` is an example for
+`instances/quickstart.json`.
+
+Rules:
+
+- Unknown keys are errors at any depth; names must be those of the instance
+  and years inside its horizon (an invalid plan exits 2, naming the JSON path).
+- Every list may be left out (empty); a hand-written plan needs no
+  `allocations`, `job_allocations` or `rental_allocations`: `dcopt evaluate`
+  chooses them (and replaces any the plan gives).
+- A site with existing blocks is open already (no `openings` entry); a fabric
+  used by an existing deployment is present already (no `fabrics` entry).
+- A purchase runs `year .. year + life_years - 1`, and is resold at the start
+  of `min(year + life_years, end_year + 1)`; its hall design `(cooling,
+  rack_kw)` must have capacity at the site (built `builds`, or existing
+  blocks) and the fabric must be at the site by `year`.
+- `retirements[].deployment` is the index (from 0) in the instance's
+  `existing.deployments`; existing GPUs not retired keep running (until
+  their retirement deadline, SPEC 7.16).
+- The allocation shares each year's surviving GPUs (SPEC 8.2: each purchase
+  and existing deployment weighted by the surviving fraction of its age)
+  between pooled training, the inference regions a site serves and the
+  training jobs; the plan's rented GPUs serve pooled training (when the
+  rental's `training` is true) and the regions the rental serves, with its
+  efficiency and availability. Unmet throughput is summed over pooled
+  training, the inference regions and the jobs, and minimised.
+- Training jobs (SPEC 8.1): a `job_placements` entry fixes a job's home,
+  its GPU model and its remote sites in a year; the job then gets GPUs of
+  that model at those sites, a remote GPU delivering `1 - loss` of its
+  throughput at the route's distance, only over a route lit by that year
+  and within the job's reach, and within the DCI capacity of the links
+  installed on the route by then (`dci_gbps_per_gpu` per remote GPU).
+- A job-year with demand and no `job_placements` entry is placed by
+  `dcopt evaluate`: at one site holding GPUs of an eligible model that year
+  (that site is its home, with no remote sites), with one GPU model for a
+  `single_gpu_model` job, choosing the site and model that leave the least
+  unmet throughput together with the rest of the allocation; where no site
+  holds an eligible model, the job's demand is reported unmet. A placement
+  of a `single_gpu_model` job without `gpu` gets its model chosen likewise.
+  The placements chosen are reported (`job_placements` of the evaluation)
+  with a note.
+- Scenarios (SPEC 8.8): for an instance with `scenarios`, give a
+  `ScenarioPlan` (one plan per case, below) or a solution JSON with
+  scenarios; each case's plan is evaluated against the case's instance
+  (its scales applied from the reveal year on), and the expected TCO and
+  every case's TCO are reported. Decisions of years before the reveal year
+  that differ between cases are reported as broken limits
+  (`shared_decisions`). A single `Plan` for a scenario instance is applied
+  to every case (a note says so).
+- A solution JSON written by `dcopt solve` is accepted as a plan too (its
+  decisions are taken).
+
+Example (two sites' worth of decisions):
+
+```json
+{
+  "openings":  [{"site": "tx-abilene", "year": 2026}],
+  "fabrics":   [{"site": "tx-abilene", "fabric": "infiniband", "year": 2026}],
+  "builds":    [{"site": "tx-abilene", "cooling": "dlc", "rack_kw": 130, "year": 2026, "blocks": 1}],
+  "purchases": [{"site": "tx-abilene", "cooling": "dlc", "rack_kw": 130, "gpu": "B200",
+                 "fabric": "infiniband", "year": 2026, "gpus": 1568, "life_years": 4}],
+  "retirements": []
+}
+```
+
+A training job spread over two sites (SPEC 8.1), as a plan writes it:
+
+```json
+{
+  "routes_lit":     [{"a": "A", "b": "B", "year": 2026}],
+  "links":          [{"a": "A", "b": "B", "optic": "400zr", "year": 2026, "links": 3}],
+  "job_placements": [{"job": "llm", "year": 2026, "home": "A", "gpu": "g", "remote_sites": ["B"]}]
+}
+```
+"""
+
+
+def plan_format_markdown() -> str:
+    out = [PLAN_DOC_HEADER]
+    for title, model in PLAN_SECTIONS:
+        out.append(f"\n## `{title}`\n")
+        doc = (model.__doc__ or "").strip() or _MODEL_NOTES.get(model.__name__, "")
+        out.append(" ".join(doc.split("\n\n")[0].split()) + "\n")
+        out.append("| field | type | default | meaning |")
+        out.append("|---|---|---|---|")
+        for name, field in model.model_fields.items():
+            desc = field.description or _FIELD_NOTES.get((model.__name__, name), "")
+            desc = desc.replace("|", "\\|")
+            out.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
+    return "\n".join(out) + "\n"
+
+
+def plan_format_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "docs" / "plan-format.md"
 
 
 if __name__ == "__main__":

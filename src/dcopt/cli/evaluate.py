@@ -30,17 +30,18 @@ from .common import guard
 @guard
 def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, time_limit: float | None,
              mip_gap: float | None, threads: int | None, seed: int | None) -> None:
-    """Cost PLAN (a plan JSON, see docs/plan-format.md) for INSTANCE.
+    """Cost PLAN (a plan JSON, see docs/plan-format.md, or a solution JSON) for INSTANCE.
 
     Only the allocation is optimised; the decisions are taken as given. Reports
     the TCO and its breakdown, every limit the plan breaks and the demand it
-    leaves unmet. Exit 0 if the plan meets all demand within every limit, 1
-    otherwise."""
+    leaves unmet; with scenarios, the expected TCO and each case's. Exit 0 if
+    the plan meets all demand within every limit, 1 otherwise."""
     from ..instance.io import load_instance
+    from ..plan.io import load_plan
+    from ..results.evaluation_writers import write_json
     from ..solver.highs import SolveOptions
-    from ..studies.evaluate import compare as compare_plans
+    from ..studies.compare import compare as compare_plans
     from ..studies.evaluate import evaluate as evaluate_plan
-    from ..studies.evaluate import load_plan, write_json
 
     inst = load_instance(instance)
     the_plan = load_plan(plan, inst)
@@ -48,7 +49,7 @@ def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, tim
     if compare:
         given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed}
         options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
-        compare_plans(inst, the_plan, ev, options)
+        compare_plans(inst, ev, options)
     click.echo(ev.text())
     if output is not None:
         write_json(ev, output)

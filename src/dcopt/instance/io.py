@@ -38,7 +38,7 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         path = Path(source)
         label = str(path)
         base = Path(base_dir) if base_dir is not None else path.parent
-        data = _read_json(path, "$")
+        data = read_json(path, "$")
     if not isinstance(data, dict):
         raise InstanceError(
             [Problem("$", f"the instance must be a JSON object, got {_kind(data)}",
@@ -64,7 +64,9 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
     return instance
 
 
-def _read_json(path: Path, where: str) -> Any:
+def read_json(path: Path, where: str = "$") -> Any:
+    """The parsed JSON of a file; an unreadable file or malformed JSON raises `InstanceError`
+    with one problem at `where` (the JSON path the file stands for)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -97,7 +99,7 @@ def _load_catalog_ref(ref: str, base: Path, label: str) -> tuple[Path, Any]:
             problem = Problem("catalog", f"catalog file not found: {base / ref}",
                               "check the path; a relative path is relative to the instance file's folder")
         raise InstanceError([problem], label)
-    data = _read_json(path, "catalog")
+    data = read_json(path, "catalog")
     if not isinstance(data, dict):
         raise InstanceError(
             [Problem("catalog", f"catalog file {path} must hold a JSON object, got {_kind(data)}",
@@ -145,7 +147,7 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
             problem = Problem(path, f"expected {want}, got {_got(err.get('input'))}",
                               f"give {want}{_about(owner, field)}")
         else:
-            problem = _problem(err, path, owner, field)
+            problem = validation_problem(err, path, owner, field)
         by_path.setdefault(path, problem)
     return list(by_path.values())
 
@@ -221,7 +223,10 @@ def _element(tp: Any, part: Any) -> Any:
     return None
 
 
-def _problem(err: dict[str, Any], path: str, owner: type[BaseModel] | None, field: str | None) -> Problem:
+def validation_problem(err: dict[str, Any], path: str, owner: type[BaseModel] | None,
+                       field: str | None) -> Problem:
+    """One pydantic error as a `Problem` at `path`, in words: `owner` is the model owning
+    the last key and `field` that key (for the fix and the spelling hint of an unknown key)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     got = err.get("input")

@@ -1,5 +1,6 @@
-"""A plan (the decisions alone, in the instance's terms), its independent
-costing from the SPEC, and the independent check of every constraint.
+"""A plan (the decisions alone, in the instance's terms), reading it from JSON
+(io), its independent costing from the SPEC, and the independent check of
+every constraint.
 
 Nothing here uses the model or a solver: `dcopt check` stays an independent
 recomputation.
