@@ -172,7 +172,7 @@ def test_bad_values_are_input_errors(design, text, words):
 
 
 def test_values_outside_a_field_range_are_input_errors():
-    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be > -1"):
+    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be >= -0.1 and <= 1"):
         prepare_sweep(QUICKSTART, ["finance.discount_rate=-2:0.1:3"])
 
 
@@ -362,7 +362,7 @@ def test_cli_sweep_exits_1_when_a_point_has_no_plan(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--vary", "sites[name=nowhere].block_mw=1,2"], ["sites[name=nowhere].block_mw", "s1"]),
-    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be > -1"]),
+    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be >= -0.1 and <= 1"]),
     (["--vary", "demand=1,2", "--resume"], ["--resume needs -o"]),
 ])
 def test_cli_sweep_invalid_input_exits_2_naming_it(tmp_path, args, words):

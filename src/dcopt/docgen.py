@@ -50,6 +50,12 @@ Rules that hold everywhere:
   `_kw` (rack, system and per-GPU power), `_mwh`, `_per_year`.
 - `catalog` may be an object, the name of a shipped catalog (`"default"`),
   or a path to a catalog JSON file relative to the instance file.
+- Every number has a range (the `range` column; for a list or a map, the range
+  of its values): `[a, b]` includes both ends, `(a, b]` excludes `a`. A value
+  outside is an error whose message states the range. The ranges reach far
+  beyond real equipment and prices, and keep the model (money in M$, power in
+  MW) within what the solver computes accurately. Calendar years, also the
+  keys of year maps, are 1900 to 2200; a horizon has at most 50 years.
 """
 
 
@@ -91,11 +97,13 @@ def render() -> str:
         out.append(f"\n## `{title}`\n")
         doc = (model.__doc__ or "").strip().splitlines()[0]
         out.append(f"{doc}{f' ({note})' if note.startswith('SPEC') else ''}\n")
-        out.append("| field | type | default | meaning |")
-        out.append("|---|---|---|---|")
+        out.append("| field | type | range | default | meaning |")
+        out.append("|---|---|---|---|---|")
         for name, field in model.model_fields.items():
             desc = (field.description or "").replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
+            r = s.field_range(model, name)
+            shown = r.interval() if r is not None else ""
+            out.append(f"| `{name}` | {_type_name(field.annotation)} | {shown} | {_default(field)} | {desc} |")
     return "\n".join(out) + "\n"
 
 

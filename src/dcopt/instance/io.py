@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import types
 import typing
 from dataclasses import replace
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .catalogs import find_catalog, is_catalog_name, shipped_catalog_names
 from .checks import check_instance
 from .errors import InstanceError, Problem
-from .schema import Instance
+from .schema import Instance, number_text
 
 
 def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | None = None) -> Instance:
@@ -234,6 +235,9 @@ def _problem(err: dict[str, Any], path: str, owner: type[BaseModel] | None, fiel
         return Problem(path, f"unknown key {field!r}", fix)
     if kind == "missing":
         return Problem(path, "required key is missing", f"add {field!r}{about}")
+    if kind == "out_of_range":
+        within = ctx.get("range", "")
+        return Problem(path, f"{err['msg']}, got {_short(got)}", f"give a value {within}{about}")
     if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<",
               "less_than_equal": "<="}[kind]
@@ -284,5 +288,9 @@ def _kind(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value):
+        return number_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15 and value.bit_length() < 1020:
+        return number_text(float(value))
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
