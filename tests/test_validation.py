@@ -479,3 +479,88 @@ def test_schema_prints_json_matching_instance():
     assert set(schema["required"]) == {"horizon", "finance", "catalog", "sites"}
     assert schema["additionalProperties"] is False
     assert {"type": "string"} in schema["properties"]["catalog"]["anyOf"]
+
+
+# --------------------------------------------------------------------------- hostile text and structure (issue 9)
+
+
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_deeply_nested_instance_is_invalid_input(tmp_path, depth):
+    text = json.dumps(base())[:-1] + f', "name": {_deep(depth)}}}'
+    stderr = assert_invalid(write(tmp_path, text), "name[0]" + "[0]" * 30 if depth == 40 else "$", ("nested",),
+                            ("brackets",))
+    assert count(stderr) == 1
+
+
+@pytest.mark.parametrize("depth", [40, 1000])
+def test_deeply_nested_catalog_file_is_invalid_input(tmp_path, depth):
+    cat = json.dumps(BASE["catalog"])[:-1] + f', "description": {_deep(depth)}}}'
+    write(tmp_path, cat, "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    stderr = assert_invalid(write(tmp_path, data), "catalog.description[0]" + "[0]" * 30 if depth == 40
+                            else "catalog", ("nested", "cat.json"), ("brackets",))
+    assert count(stderr) == 1
+
+
+def test_deeply_nested_dict_is_an_instance_error():
+    from dcopt.instance.errors import InstanceError
+    from dcopt.instance.io import load_instance
+
+    data = base()
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    data["sites"][0]["serves_regions"] = nested
+    with pytest.raises(InstanceError, match="nested more than 32 levels"):
+        load_instance(data)
+
+
+@pytest.mark.parametrize(("edit", "path"), [
+    (put("name", "plant \ud800"), "name"),
+    (put("sites.0.name", "s\udc801"), "sites[0].name"),
+    (put("catalog.gpus.0.source", "\udfff"), "catalog.gpus[0].source"),
+    (put("sites.0.\ud83dregion", 1), "sites[0].\\ud83dregion"),
+], ids=["instance-name", "site-name", "free-text", "key"])
+def test_lone_surrogate_is_invalid_input(tmp_path, edit, path):
+    data = base()
+    edit(data)
+    stderr = assert_invalid(write(tmp_path, data), path, ("lone surrogate",), ("remove it",))
+    assert "\ud800" not in stderr and "\udc80" not in stderr
+
+
+def test_lone_surrogate_and_other_problems_reported_together(tmp_path):
+    data = base()
+    data["name"] = "\ud800"
+    data["sites"][0]["block_mw"] = 0
+    stderr = assert_invalid(write(tmp_path, data), "name", ("surrogate",))
+    assert set(problems(stderr)) == {"name", "sites[0].block_mw"}
+
+
+def test_integer_of_thousands_of_digits_is_invalid_input(tmp_path):
+    text = json.dumps(base()).replace('"block_mw": 0.1', '"block_mw": ' + "9" * 5000)
+    assert_invalid(write(tmp_path, text), "$", ("digits",), ("significant digits",))
+
+
+def test_huge_integer_from_python_is_shown_short():
+    from dcopt.instance.errors import InstanceError
+    from dcopt.instance.io import load_instance
+
+    data = base()
+    data["sites"][0]["max_facility_mw"] = 10**5000
+    with pytest.raises(InstanceError) as err:
+        load_instance(data)
+    [problem] = err.value.problems
+    assert problem.path == "sites[0].max_facility_mw"
+    assert "5001-digit number" in problem.message and len(problem.message) < 120
+
+
+@pytest.mark.parametrize("ref", ["a\x00b", "x" * 5000, "dir/\x00.json"])
+def test_catalog_name_the_file_system_cannot_hold(tmp_path, ref):
+    data = base()
+    data["catalog"] = ref
+    assert_invalid(write(tmp_path, data), "catalog", ("catalog",), ("path",))
