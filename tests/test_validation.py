@@ -564,3 +564,41 @@ def test_catalog_name_the_file_system_cannot_hold(tmp_path, ref):
     data = base()
     data["catalog"] = ref
     assert_invalid(write(tmp_path, data), "catalog", ("catalog",), ("path",))
+
+
+# --------------------------------------------------------------------------- a catalog file's problems (issue 9)
+
+
+@pytest.mark.parametrize(("catalog_text", "path", "words"), [
+    ('{"gpus": [}', "catalog", ("malformed JSON", "line 1")),
+    (b"\xff\xfe{}", "catalog", ("not UTF-8",)),
+    ("[1, 2]", "catalog", ("JSON object",)),
+    (json.dumps({**BASE["catalog"], "colour": "red"}), "catalog.colour", ("unknown key",)),
+    (json.dumps({**BASE["catalog"], "densities": [{"rack_kw": 1e-9, "capex_usd_per_rack": 1}]}),
+     "catalog.densities[0].rack_kw", (">= 0.1",)),
+], ids=["malformed", "not-utf8", "not-an-object", "unknown-key", "out-of-range"])
+def test_catalog_file_problems_are_headed_with_the_instance(tmp_path, catalog_text, path, words):
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    cat = folder / "cat.json"
+    if isinstance(catalog_text, bytes):
+        cat.write_bytes(catalog_text)
+    else:
+        cat.write_text(catalog_text)
+    data = base()
+    data["catalog"] = "catalogs/cat.json"
+    file = write(tmp_path, data)
+    stderr = assert_invalid(file, path, words)
+    heading = stderr.splitlines()[0]
+    assert heading.startswith(f"{file} (catalog {cat}): invalid instance"), heading
+    assert str(cat) in problems(stderr)[path][0]
+
+
+def test_instance_problems_with_a_catalog_file_name_only_the_instance(tmp_path):
+    write(tmp_path, BASE["catalog"], "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    data["sites"][0]["block_mw"] = 0
+    file = write(tmp_path, data)
+    stderr = assert_invalid(file, "sites[0].block_mw")
+    assert stderr.splitlines()[0].startswith(f"{file}: invalid instance")

@@ -63,7 +63,7 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         data["catalog"], in_catalog, fatal = _sanitize(data["catalog"], ("catalog",))
         problems += _in_catalog(in_catalog, catalog_file)
         if fatal:
-            raise InstanceError(problems, label)
+            raise InstanceError(problems, label, catalog=str(catalog_file))
 
     try:
         instance = Instance.model_validate(data)
@@ -73,7 +73,8 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         found = check_instance(instance)
     problems += _in_catalog(found, catalog_file)
     if problems:
-        raise InstanceError(problems, label)
+        in_catalog = catalog_file is not None and any(p.path.startswith("catalog") for p in problems)
+        raise InstanceError(problems, label, catalog=str(catalog_file) if in_catalog else "")
     return instance
 
 
@@ -144,7 +145,8 @@ def _read_json(path: Path, where: str, label: str | None = None) -> Any:
     what = f"catalog file {path}" if where == "catalog" else str(path)
 
     def fail(message: str, fix: str) -> InstanceError:
-        return InstanceError([Problem(where, message, fix)], source)
+        return InstanceError([Problem(where, message, fix)], source,
+                             catalog=str(path) if where == "catalog" else "")
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -186,12 +188,12 @@ def _load_catalog_ref(ref: str, base: Path, label: str) -> tuple[Path, Any]:
                               if len(ref) > 200 else f"catalog file not found: {base / ref}",
                               "check the path; a relative path is relative to the instance file's folder")
         raise InstanceError([problem], label)
-    data = _read_json(path, "catalog")
+    data = _read_json(path, "catalog", label)
     if not isinstance(data, dict):
         raise InstanceError(
             [Problem("catalog", f"catalog file {path} must hold a JSON object, got {_kind(data)}",
                      "give an object with gpus, cooling, densities and fabrics")],
-            label,
+            label, catalog=str(path),
         )
     return path, data
 
