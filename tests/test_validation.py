@@ -602,3 +602,41 @@ def test_instance_problems_with_a_catalog_file_name_only_the_instance(tmp_path):
     file = write(tmp_path, data)
     stderr = assert_invalid(file, "sites[0].block_mw")
     assert stderr.splitlines()[0].startswith(f"{file}: invalid instance")
+
+
+# --------------------------------------------------------------------------- every problem at once (issue 9)
+
+
+def test_typo_zero_block_and_duplicate_site_are_three_problems_at_once(tmp_path):
+    data = base()
+    data["sites"][0]["carbon_kg_per_MWh"] = data["sites"][0].pop("carbon_kg_per_mwh")  # a typo
+    data["sites"][0]["block_mw"] = 0                                                    # out of range
+    data["sites"].append(copy.deepcopy(BASE["sites"][0]))                               # duplicate name
+    stderr = assert_invalid(write(tmp_path, data), "sites[1].name", ("duplicate", "'s1'"))
+    assert set(problems(stderr)) == {"sites[0].carbon_kg_per_MWh", "sites[0].block_mw", "sites[1].name"}
+    assert count(stderr) == 3
+
+
+def test_cross_field_checks_use_what_could_be_validated(tmp_path):
+    data = base()
+    data["horizon"]["end_year"] = 2027
+    data["finance"]["discount_rate"] = "8%"                                      # invalid elsewhere
+    data["catalog"]["gpus"].append({**BASE["catalog"]["gpus"][0], "unit_gpus": 0})  # duplicate, bad unit
+    data["sites"][0]["electricity_usd_per_mwh"] = {"2026": -1}                  # negative, misses 2027
+    data["sites"][0]["allowed_cooling"] = ["dlc"]
+    data["existing"] = {"deployments": [{**DEPLOYMENT, "gpus": 12, "fabric": "ib", "rack_kw": "20"}]}
+    stderr = assert_invalid(write(tmp_path, data), "catalog.gpus[1].name")
+    assert set(problems(stderr)) == {
+        "finance.discount_rate", "catalog.gpus[1].unit_gpus", "catalog.gpus[1].name",
+        "sites[0].electricity_usd_per_mwh.2026", "sites[0].electricity_usd_per_mwh",
+        "sites[0].allowed_cooling[0]", "existing.deployments[0].rack_kw", "existing.deployments[0].gpus",
+        "existing.deployments[0].fabric",
+    }
+
+
+def test_no_unknown_name_is_claimed_when_a_name_is_itself_invalid(tmp_path):
+    data = base()
+    data["catalog"]["cooling"].append({**BASE["catalog"]["cooling"][0], "name": 7})  # meant 'dlc'?
+    data["sites"][0]["allowed_cooling"] = ["dlc"]
+    stderr = assert_invalid(write(tmp_path, data), "catalog.cooling[1].name")
+    assert set(problems(stderr)) == {"catalog.cooling[1].name"}

@@ -70,7 +70,8 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
     except ValidationError as exc:
         found = problems_from_validation(exc)
     else:
-        found = check_instance(instance)
+        found = []
+    found += check_instance(data)  # on the raw data: also when a field elsewhere is invalid
     problems += _in_catalog(found, catalog_file)
     if problems:
         in_catalog = catalog_file is not None and any(p.path.startswith("catalog") for p in problems)
