@@ -56,6 +56,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     from ..solver.highs import SolveOptions
 
     inst = load_instance(instance)
+    _print_warnings(inst)
     given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
              "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
              "diagnose": False if no_diagnose else None}
@@ -80,12 +81,28 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
 @_guard
 def validate(instance: Path) -> None:
-    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem."""
+    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem.
+
+    A valid instance that is certain or likely to fail when solved (demand in a region no
+    site serves, demand years outside the horizon, badly scaled numbers) is still valid:
+    its warnings are printed (stderr) and the exit code is 0."""
     from ..instance.io import load_instance
 
     inst = load_instance(instance)
+    found = _print_warnings(inst)
+    more = f"; {found} warning{'s' if found != 1 else ''}" if found else ""
     click.echo(f"{instance}: valid ({len(inst.sites)} sites, {len(inst.years)} years, "
-               f"{len(inst.catalog.gpus)} GPU models)")
+               f"{len(inst.catalog.gpus)} GPU models{more})")
+
+
+def _print_warnings(inst) -> int:
+    """Print the instance's warnings on stderr; return how many."""
+    from ..instance.warnings import warnings
+
+    found = warnings(inst)
+    for w in found:
+        click.echo(f"warning: {w}", err=True)
+    return len(found)
 
 
 @main.command()

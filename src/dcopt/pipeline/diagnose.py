@@ -15,7 +15,8 @@ re-solves elastic versions of the model (`data.Elastic`):
 
 Demand nothing could ever serve (a region no site serves, a year before any
 GPU or power exists) is found before any solve, and explained by relaxing
-one structural rule at a time.
+one structural rule at a time. These certain causes, and the instance's
+warnings (:mod:`dcopt.instance.warnings`), come first in the diagnosis.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pyomo.environ as pyo
 
 from ..instance import semantics as sem
 from ..instance.schema import Instance
+from ..instance.warnings import warnings as instance_warnings
 from ..model import build_model, new_session
 from ..model.data import RELAXABLE_RULES, Elastic, ModelData, prepare
 from ..solver.highs import HighsSession, SolveOptions
@@ -52,12 +54,13 @@ class Shortfall:
 
 @dataclass
 class Diagnosis:
+    certain: list[str] = field(default_factory=list)  # found before solving: static causes, warnings
     shortfalls: list[Shortfall] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # limits that would have to move
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = []
+        out = list(self.certain)
         for s in self.shortfalls:
             what = "training demand" if s.workload == sem.TRAINING else \
                 f"inference demand of region {s.workload!r}"
@@ -78,7 +81,9 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     })
     result = Diagnosis()
     plain = prepare(inst)
-    result.notes += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
+    result.certain += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
+    result.certain += [f"warning: {w}" for w in instance_warnings(inst)
+                       if w.kind != "unserved_demand"]  # that one is a static cause already
 
     biggest = max([plain.training_demand[t] for t in plain.years]
                   + list(plain.inference_demand.values()) + [1e-9])
@@ -99,7 +104,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
                                            tco_weight=TCO_WEIGHT), stage_options)
     if relaxed is not None:
         result.limits += _limits_used(inst, *relaxed)
-    if not result.shortfalls and not result.limits and not result.notes:
+    if not (result.shortfalls or result.limits or result.notes or plain.static_infeasibilities):
         result.notes.append("no single demand or limit explains it: existing deployments may not fit "
                             "the halls available to them (check existing blocks, allowed_cooling and "
                             "power_available_year at their sites)")
