@@ -70,6 +70,24 @@ def test_demand_years_outside_the_horizon():
     assert "2024, 2030" in w.message and "2031" not in w.message and "2026-2026" in w.message
 
 
+def test_coefficients_spanning_more_than_1e9():
+    data = small_instance()
+    data["demand"]["training"] = {"2026": 1e11}  # against 0.008 MW per unit: a spread of 1e13
+    [w] = warnings(dcopt.load_instance(data))
+    assert (w.path, w.kind) == ("demand.training.2026", "numerics")
+    assert "1e13" in w.message and "0.00808" in w.message
+
+
+def test_a_site_that_could_hold_more_than_1e9_units():
+    data = small_instance()
+    data["catalog"]["gpus"][0].update(system_kw_per_gpu=0.01, unit_gpus=1)
+    data["catalog"]["fabrics"][0]["watts_per_gbps"] = 0
+    data["sites"][0].update(max_facility_mw=1e5, block_mw=1e4)
+    found = {w.path: w for w in warnings(dcopt.load_instance(data))}
+    assert found["sites[0].max_facility_mw"].kind == "numerics"
+    assert "purchase units" in found["sites[0].max_facility_mw"].message
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
