@@ -15,7 +15,17 @@ from pathlib import Path
 import click
 
 from ..version import __version__
-from .common import EXIT_NO_PLAN, EXIT_PLAN, read_solution_file
+from .common import (
+    EXIT_NO_PLAN,
+    EXIT_PLAN,
+    HIGHS_SEED,
+    MIP_GAP,
+    THREADS,
+    TIME_LIMIT,
+    UNMET_PENALTY,
+    output_path,
+    read_solution_file,
+)
 from .common import guard as _guard
 
 
@@ -28,21 +38,21 @@ def main(debug: bool) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write the solution JSON here.")
-@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
-@click.option("--time-limit", type=float, default=None, help="Time limit for HiGHS, seconds.")
-@click.option("--mip-gap", type=float, default=None, help="Relative MIP gap (default 1e-4).")
-@click.option("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's choice).")
-@click.option("--seed", type=int, default=None, help="HiGHS random seed (default 0).")
+@click.option("--time-limit", type=TIME_LIMIT, default=None, help="Time limit for HiGHS, seconds (> 0).")
+@click.option("--mip-gap", type=MIP_GAP, default=None, help="Relative MIP gap (>= 0, default 1e-4).")
+@click.option("--threads", type=THREADS, default=None, help="HiGHS threads, 1 to 1024 (default: HiGHS's choice).")
+@click.option("--seed", type=HIGHS_SEED, default=None, help="HiGHS random seed (default 0).")
 @click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
-@click.option("--allow-unmet", "allow_unmet", type=float, default=None, metavar="PENALTY_USD_PER_UNIT",
+@click.option("--allow-unmet", "allow_unmet", type=UNMET_PENALTY, default=None, metavar="PENALTY_USD_PER_UNIT",
               help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
                    "plan with the shortfall priced, instead of failing.")
 @click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
 @_guard
 def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit: float | None,
@@ -125,8 +135,10 @@ def check(instance: Path, solution: Path) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as MPS here.")
-@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as LP here.")
+@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the MIP as MPS here.")
+@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the MIP as LP here.")
 @_guard
 def export(instance: Path, mps: Path | None, lp_path: Path | None) -> None:
     """Write the MIP that `solve` hands to HiGHS (HiGHS's own writer), for other
