@@ -123,7 +123,7 @@ def check(instance: Path, solution: Path) -> None:
     """Recompute SOLUTION's constraints and costs from its plan alone (no solver).
 
     Exit 0 when every constraint holds and every cost item matches within
-    1e-6 relative, 1 otherwise."""
+    1e-6 relative, 1 otherwise, also when the solution has no plan (nothing to check)."""
     from ..instance.io import load_instance
     from ..plan.check import check_solution
 
