@@ -98,7 +98,9 @@ def sweep_command(instance: Path, vary: tuple[str, ...], design: str, samples: i
         click.echo(str(exc), err=True)
         sys.exit(EXIT_BUG)
     if output is None:
-        click.echo(df.to_csv(index=False), nl=False)
+        from ..studies.results import csv_text
+
+        click.echo(csv_text(df), nl=False)
     counts = Counter(df["status"])
     detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     where = f"; wrote {output}" if output is not None else ""
@@ -134,7 +136,9 @@ def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, 
         if output.suffix.lower() == ".parquet":
             result.trace.to_parquet(output, index=False)
         else:
-            result.trace.to_csv(output, index=False)
+            from ..studies.results import csv_text
+
+            output.write_text(csv_text(result.trace), encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
     sys.exit(EXIT_PLAN if result.found else EXIT_NO_PLAN)
 
