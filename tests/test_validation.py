@@ -640,3 +640,14 @@ def test_no_unknown_name_is_claimed_when_a_name_is_itself_invalid(tmp_path):
     data["sites"][0]["allowed_cooling"] = ["dlc"]
     stderr = assert_invalid(write(tmp_path, data), "catalog.cooling[1].name")
     assert set(problems(stderr)) == {"catalog.cooling[1].name"}
+
+
+def test_a_huge_catalog_file_is_not_read(tmp_path):
+    """A catalog path may name any file (e.g. a device or /proc file): beyond 100 MiB it is
+    refused before reading."""
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as fh:  # sparse: no disk used
+        fh.truncate(101 * 2**20)
+    data = base()
+    data["catalog"] = "huge.json"
+    assert_invalid(write(tmp_path, data), "catalog", ("larger than 100 MiB",), ("path",))

@@ -25,6 +25,8 @@ from .checks import check_instance
 from .errors import InstanceError, Problem
 from .schema import Instance, number_text
 
+MAX_FILE_BYTES = 100 * 2**20
+"""Largest instance or catalog file read (the 50-site instance is 35 kB)."""
 MAX_DEPTH = 32
 """Deepest nesting of JSON objects and lists accepted; the instance format needs 6."""
 
@@ -149,6 +151,13 @@ def _read_json(path: Path, where: str, label: str | None = None) -> Any:
         return InstanceError([Problem(where, message, fix)], source,
                              catalog=str(path) if where == "catalog" else "")
 
+    try:
+        size = path.stat().st_size
+    except (OSError, ValueError):
+        size = 0  # reading says why
+    if size > MAX_FILE_BYTES:  # e.g. a catalog path naming a /proc file
+        raise fail(f"{what} is larger than {MAX_FILE_BYTES // 2**20} MiB: not an instance or catalog",
+                   "check the path")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
