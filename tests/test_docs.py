@@ -63,6 +63,7 @@ def test_instance_format_doc_gives_every_number_its_range():
     assert "| [0.1, 10000] |" in _row(text, "catalog.densities[]", "rack_kw")
     assert "| (0, 1] |" in _row(text, "options", "load_factor")
     assert "| [1900, 2200] |" in _row(text, "horizon", "start_year")
+    assert "| 0 or [0.001, 1e12] |" in _row(text, "demand", "training")
     for line in text.splitlines():
         if line.startswith("| `") and ("| number" in line or "| integer" in line or "of number" in line):
-            assert re.search(r"\| [\[(]-?[\d.e]+, [\d.e]+[\])] \|", line), line
+            assert re.search(r"\| (0 or )?[\[(]-?[\d.e]+, [\d.e]+[\])] \|", line), line

@@ -56,25 +56,27 @@ class Range:
     hi: float
     lo_open: bool = False
     hi_open: bool = False
+    zero: bool = False  # 0 is allowed besides lo..hi
 
     def contains(self, x: float) -> bool:
         above = x > self.lo if self.lo_open else x >= self.lo
         below = x < self.hi if self.hi_open else x <= self.hi
-        return above and below
+        return (above and below) or (self.zero and x == 0)
 
     def text(self) -> str:
         """'>= 0 and <= 1e7', as in messages."""
-        return (f"{'>' if self.lo_open else '>='} {number_text(self.lo)} and "
+        return (f"{'0, or ' if self.zero else ''}{'>' if self.lo_open else '>='} {number_text(self.lo)} and "
                 f"{'<' if self.hi_open else '<='} {number_text(self.hi)}")
 
     def interval(self) -> str:
         """'[0, 1e7]', as in the docs."""
-        return (f"{'(' if self.lo_open else '['}{number_text(self.lo)}, "
+        return (f"{'0 or ' if self.zero else ''}{'(' if self.lo_open else '['}{number_text(self.lo)}, "
                 f"{number_text(self.hi)}{')' if self.hi_open else ']'}")
 
-    def json_schema(self) -> dict[str, float]:
-        return {"exclusiveMinimum" if self.lo_open else "minimum": self.lo,
-                "exclusiveMaximum" if self.hi_open else "maximum": self.hi}
+    def json_schema(self) -> dict[str, Any]:
+        bounds = {"exclusiveMinimum" if self.lo_open else "minimum": self.lo,
+                  "exclusiveMaximum" if self.hi_open else "maximum": self.hi}
+        return {"anyOf": [{"const": 0}, bounds]} if self.zero else bounds
 
     def check(self, x: float) -> float:
         if not self.contains(x):
@@ -82,9 +84,9 @@ class Range:
         return x
 
 
-def number(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> Any:
-    """A finite number in a `Range`."""
-    r = Range(float(lo), float(hi), lo_open, hi_open)
+def number(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, zero: bool = False) -> Any:
+    """A finite number in a `Range` (or 0, with `zero`)."""
+    r = Range(float(lo), float(hi), lo_open, hi_open, zero)
     return Annotated[float, Field(allow_inf_nan=False, json_schema_extra=r.json_schema()),
                      AfterValidator(r.check), r]
 
@@ -174,9 +176,10 @@ modelled); 5 is twice the least efficient datacenter's."""
 Perf = number(0, 1e6)
 """Throughput per GPU: in H100-equivalents about 1; the unit is yours, as long as a GPU
 delivers at most 1e6 of it."""
-DemandValue = number(0, 1e12)
-"""Throughput required in a year: up to 1e12 in the unit of `Perf` (the model carries
-demand as a coefficient, and HiGHS loses accuracy beyond about 1e12)."""
+DemandValue = number(1e-3, 1e12, zero=True)
+"""Throughput required in a year, in the unit of `Perf`: 0, or from 0.001 (less is within
+the solver's tolerances: HiGHS took 1e-7 as met by nothing) up to 1e12 (the model carries
+demand as a coefficient, and HiGHS rejects 1e15)."""
 Fraction = number(0, 1)
 Efficiency = number(0, 2)
 DiscountRate = number(-0.1, 1)
@@ -475,7 +478,8 @@ class InferenceDemand(Strict):
     region: Name = Field(description="Region to serve.")
     perf: DemandMap = Field(
         default_factory=dict,
-        description="Year map of inference throughput required (missing years: 0).",
+        description="Year map of inference throughput required (missing years: 0). A positive value "
+        "is at least 0.001: choose a smaller unit for less.",
     )
 
     _years = field_validator("perf")(_check_year_keys)
@@ -486,7 +490,8 @@ class Demand(Strict):
 
     training: DemandMap = Field(
         default_factory=dict,
-        description="Year map of effective training throughput required (missing years: 0).",
+        description="Year map of effective training throughput required (missing years: 0). A "
+        "positive value is at least 0.001: choose a smaller unit for less.",
     )
     inference: list[InferenceDemand] = Field(
         default_factory=list, description="Inference demand per region."
