@@ -78,6 +78,15 @@ def test_coefficients_spanning_more_than_1e9():
     assert "1e13" in w.message and "0.00808" in w.message
 
 
+def test_coefficients_spanning_beyond_floats():
+    data = small_instance()
+    data["finance"]["annual_capex_budget_usd"] = 1e9  # capex enters the budget rows
+    data["sites"][0]["site_fixed_capex_usd"] = 1e-310  # 1e-316 M$, against the block capex in M$
+    [w] = warnings(dcopt.load_instance(data))
+    assert (w.path, w.kind) == ("sites[0].site_fixed_capex_usd", "numerics")
+    assert "more than 1e308" in w.message
+
+
 def test_a_site_that_could_hold_more_than_1e9_units():
     data = small_instance()
     data["catalog"]["gpus"][0].update(system_kw_per_gpu=0.01, unit_gpus=1)

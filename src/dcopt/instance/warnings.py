@@ -126,6 +126,8 @@ def numerics(inst: Instance) -> list[Warning]:
 
 
 def _ratio(x: float) -> str:
+    if not math.isfinite(x):
+        return "more than 1e308"
     return f"1e{math.floor(math.log10(x))}" if x >= 10 else number_text(x)
 
 
