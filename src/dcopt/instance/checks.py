@@ -25,7 +25,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .errors import Problem
-from .schema import MAX_HORIZON_YEARS, YEAR_RANGE, ExistingDeployment, Gpu, field_range
+from .schema import (
+    MAX_HORIZON_YEARS,
+    YEAR_RANGE,
+    Demand,
+    ExistingDeployment,
+    Gpu,
+    field_range,
+    number_text,
+)
 
 Raw = dict[str, Any]
 
@@ -258,9 +266,68 @@ def existing_assets(data: Raw) -> list[Problem]:
     return out
 
 
+MIN_DEMAND_IN_GPUS = 0.01
+"""Smallest positive demand, as a share of one GPU's throughput (the best GPU on the best
+fabric). Below about 1e-4 GPU HiGHS's tolerances swallow it: such instances were solved as
+infeasible, or as met by no GPU at all. No planner means a hundredth of a GPU: it is a
+demand given in another unit than the GPUs' throughput."""
+
+
+def _fraction(value: Any, default: float) -> float | None:
+    return default if value is None else _num(value)
+
+
+def demand_scale(data: Raw) -> list[Problem]:
+    """Positive demand of the horizon that is less than `MIN_DEMAND_IN_GPUS` of one GPU."""
+    years = horizon_years(data)
+    cat = _obj(data.get("catalog"))
+    gpus, fabrics = _list(cat.get("gpus")), _list(cat.get("fabrics"))
+    if years is None or not gpus or not fabrics:
+        return []
+    best: dict[str, tuple[float, str]] = {}  # workload kind -> (throughput per GPU, which)
+    for kind, perf_key in (("training", "training_perf"), ("inference", "inference_perf")):
+        for i, g in enumerate(gpus):
+            perf = _num(_obj(g).get(perf_key))
+            if perf is None:
+                return []
+            for f in fabrics:
+                f = _obj(f)
+                eff = _fraction(f.get("training_efficiency"), 1.0) if kind == "training" else 1.0
+                avail = _fraction(f.get("availability"), 1.0)
+                if eff is None or avail is None:
+                    return []
+                value = perf * eff * avail
+                if value > best.get(kind, (0.0, ""))[0]:
+                    best[kind] = (value, f"catalog.gpus[{i}].{perf_key}")
+    demand = _obj(data.get("demand"))
+    maps = [("training", "demand.training", demand.get("training"))]
+    maps += [("inference", f"demand.inference[{i}].perf", _obj(d).get("perf"))
+             for i, d in enumerate(_list(demand.get("inference")))]
+    demand_range = field_range(Demand, "training")
+    out: list[Problem] = []
+    for kind, path, year_map in maps:
+        if kind not in best:
+            continue
+        per_gpu, which = best[kind]
+        for y in years:
+            need = _num(_obj(year_map).get(str(y)))
+            if need is None or not demand_range.contains(need):
+                continue  # the schema says what is wrong with it
+            if 0 < need < MIN_DEMAND_IN_GPUS * per_gpu:
+                out.append(Problem(
+                    f"{path}.{y}",
+                    f"{number_text(need)} is {number_text(float(f'{need / per_gpu:.2g}'))} of one GPU's {kind} "
+                    f"throughput ({number_text(per_gpu)} per GPU at best, {which}): too small for the solver to "
+                    "tell from 0",
+                    f"give demand in the unit of the GPUs' throughput (at least {MIN_DEMAND_IN_GPUS:g} of one "
+                    "GPU), or 0"))
+    return out
+
+
 CHECKS: list[Callable[[Raw], list[Problem]]] = [
     unique_names,
     site_references,
     year_maps,
     existing_assets,
+    demand_scale,
 ]
