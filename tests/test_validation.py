@@ -662,3 +662,14 @@ def test_a_huge_catalog_file_is_not_read(tmp_path):
     data = base()
     data["catalog"] = "huge.json"
     assert_invalid(write(tmp_path, data), "catalog", ("larger than 100 MiB",), ("path",))
+
+
+@pytest.mark.parametrize("catalog", ["missing.json", "no_such_catalog", "bad.json"])
+def test_a_catalog_that_cannot_be_read_and_other_problems_come_together(tmp_path, catalog):
+    write(tmp_path, '{"gpus": [}', "bad.json")
+    data = base()
+    data["catalog"] = catalog
+    data["sites"][0]["block_mw"] = 0
+    data["sites"].append(copy.deepcopy(BASE["sites"][0]))
+    stderr = assert_invalid(write(tmp_path, data), "catalog", ())
+    assert set(problems(stderr)) == {"catalog", "sites[0].block_mw", "sites[1].name"}

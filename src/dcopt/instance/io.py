@@ -57,15 +57,27 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         )
     data, problems, fatal = _sanitize(data, ())
     data = dict(data)  # the caller's dict stays as it is
-    catalog_file = None
-    if fatal or any(p.path == "catalog" for p in problems):
+    if fatal:
         raise InstanceError(problems, label)
+    catalog_file: Path | None = None
+    heading = ""  # the catalog file, in the heading, when a problem is in it
+    unreadable = False  # a catalog reference that gave no catalog: the rest is still checked
     if isinstance(data.get("catalog"), str):
-        catalog_file, data["catalog"] = _load_catalog_ref(data["catalog"], base, label)
-        data["catalog"], in_catalog, fatal = _sanitize(data["catalog"], ("catalog",))
-        problems += _in_catalog(in_catalog, catalog_file)
-        if fatal:
-            raise InstanceError(problems, label, catalog=str(catalog_file))
+        if any(p.path == "catalog" for p in problems):  # a lone surrogate in the reference
+            unreadable = True
+        else:
+            try:
+                catalog_file, data["catalog"] = _load_catalog_ref(data["catalog"], base, label)
+            except InstanceError as exc:
+                problems += exc.problems
+                heading, unreadable = exc.catalog, True
+            else:
+                data["catalog"], in_catalog, fatal = _sanitize(data["catalog"], ("catalog",))
+                problems += _in_catalog(in_catalog, catalog_file)
+                if fatal:
+                    raise InstanceError(problems, label, catalog=str(catalog_file))
+        if unreadable:
+            del data["catalog"]
 
     try:
         instance = Instance.model_validate(data)
@@ -73,11 +85,14 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         found = problems_from_validation(exc)
     else:
         found = []
+    if unreadable:  # already reported; not also "required key is missing"
+        found = [p for p in found if p.path != "catalog"]
     found += check_instance(data)  # on the raw data: also when a field elsewhere is invalid
     problems += _in_catalog(found, catalog_file)
     if problems:
-        in_catalog = catalog_file is not None and any(p.path.startswith("catalog") for p in problems)
-        raise InstanceError(problems, label, catalog=str(catalog_file) if in_catalog else "")
+        if catalog_file is not None and any(p.path.startswith("catalog") for p in problems):
+            heading = str(catalog_file)
+        raise InstanceError(problems, label, catalog=heading)
     return instance
 
 
