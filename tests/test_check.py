@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, small_instance
 from refcases import case_path, ids, reference_cases
 
 import dcopt
@@ -223,12 +223,13 @@ def test_reference_case_solved_then_checked(tmp_path, case):
     path = tmp_path / "solution.json"
     write_json(solution, path)
     result = run_check(case.path, path)
-    assert result.exit_code == 0, result.output
     report = check_solution(dcopt.load_instance(case.path), read_solution(path))
     assert report.violations == [] and report.cost_differences == []
     if expected["tco_usd"] is None:
         assert not solution.has_plan and "nothing to check" in result.output
+        assert result.exit_code == 1 and "consistent" not in result.output
         return
+    assert result.exit_code == 0, result.output
     assert "consistent" in result.output
     assert report.recomputed_tco_usd == pytest.approx(report.reported_tco_usd, rel=1e-6)
     assert report.recomputed_tco_usd == pytest.approx(expected["tco_usd"], rel=1e-6)
@@ -250,3 +251,20 @@ def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
     assert "bug: the plan found fails the independent check" in result.output
     assert "grid [tx-abilene, 2026]: injected" in result.output
     assert not out.exists()
+
+
+def test_a_solution_without_a_plan_has_nothing_to_check(tmp_path):
+    """Not "consistent" (issue 9): nothing was checked, exit 1."""
+    inst = small_instance()
+    inst["demand"]["training"] = {"2026": 1e6}  # far beyond the grid
+    inst_path = tmp_path / "inst.json"
+    inst_path.write_text(json.dumps(inst))
+    solution = dcopt.solve(inst_path, diagnose=False)
+    assert not solution.has_plan
+    path = tmp_path / "solution.json"
+    write_json(solution, path)
+    result = run_check(inst_path, path)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == ("nothing to check: the solution has no plan (status infeasible: "
+                                     "no plan exists: the instance is infeasible)")
+    assert not check_solution(dcopt.load_instance(inst_path), solution).ok

@@ -174,7 +174,7 @@ def test_bad_values_are_input_errors(design, text, words):
 
 
 def test_values_outside_a_field_range_are_input_errors():
-    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be > -1"):
+    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be >= -0.1 and <= 1"):
         prepare_sweep(QUICKSTART, ["finance.discount_rate=-2:0.1:3"])
 
 
@@ -241,13 +241,15 @@ def test_failed_points_are_recorded_and_the_sweep_goes_on(backend, tmp_path):
 
 
 def test_invalid_sampled_values_are_recorded():
-    # a wide normal draws discount rates <= -1 for some points: those rows are "invalid"
+    # a wide normal draws discount rates outside their range [-0.1, 1] for some points: those
+    # rows are "invalid"
     df = sweep(two_cooling_instance(), ["finance.discount_rate=normal:0:1"], design="mc", samples=6,
                seed=1, **EXACT)
     rates = df["param:finance.discount_rate"]
-    assert (df.loc[rates <= -1, "status"] == "invalid").all() and (rates <= -1).any()
-    assert (df.loc[rates > -1, "status"] == "optimal").all()
-    assert df.loc[rates <= -1, "message"].str.contains("finance.discount_rate").all()
+    outside = ~rates.between(-0.1, 1)
+    assert (df.loc[outside, "status"] == "invalid").all() and outside.any() and (~outside).any()
+    assert (df.loc[~outside, "status"] == "optimal").all()
+    assert df.loc[outside, "message"].str.contains("finance.discount_rate").all()
 
 
 def _comparable(df: pd.DataFrame) -> pd.DataFrame:
@@ -571,7 +573,7 @@ def test_cli_sweep_exits_1_when_a_point_has_no_plan(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--vary", "sites[name=nowhere].block_mw=1,2"], ["sites[name=nowhere].block_mw", "s1"]),
-    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be > -1"]),
+    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be >= -0.1 and <= 1"]),
     (["--vary", "demand=1,2", "--resume"], ["--resume needs -o"]),
 ])
 def test_cli_sweep_invalid_input_exits_2_naming_it(tmp_path, args, words):

@@ -7,6 +7,7 @@ schema (the one place defaults live) and docs/plan-format.md from the plan model
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 import typing
@@ -54,12 +55,22 @@ Rules that hold everywhere:
   `_kw` (rack, system and per-GPU power), `_mwh`, `_per_year`.
 - `catalog` may be an object, the name of a shipped catalog (`"default"`),
   or a path to a catalog JSON file relative to the instance file.
+- Every number has a range (the `range` column; for a list or a map, the range
+  of its values): `[a, b]` includes both ends, `(a, b]` excludes `a`. A value
+  outside is an error whose message states the range. The ranges reach far
+  beyond real equipment and prices, and keep the model (money in M$, power in
+  MW) within what the solver computes accurately. Calendar years, also the
+  keys of year maps, are 1900 to 2200; a horizon has at most 50 years.
 """
 
 
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
+        keys = [m.key for m in tp.__metadata__ if isinstance(m, s.MapOf)]
+        if keys:
+            value = _type_name(typing.get_args(typing.get_args(tp)[0])[1])
+            return "year map" if keys[0] == "year" else f"map from {keys[0]} to {value}"
         return _type_name(typing.get_args(tp)[0])
     if origin in (Union, types.UnionType):
         parts = [_type_name(a) for a in typing.get_args(tp) if a is not type(None)]
@@ -67,11 +78,16 @@ def _type_name(tp: Any) -> str:
     if origin is list:
         return f"list of {_type_name(typing.get_args(tp)[0])}"
     if origin is dict:
-        key, value = typing.get_args(tp)
-        return "year map" if key is str and _type_name(value) == "number" else f"map of {_type_name(value)}"
+        return f"map to {_type_name(typing.get_args(tp)[1])}"
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return "object"
     return {float: "number", int: "integer", str: "string", bool: "boolean"}.get(tp, str(tp))
+
+
+def _field_type(field: Any) -> str:
+    """The type of a model field; pydantic keeps a top-level Annotated's markers in `metadata`."""
+    marks = [m for m in field.metadata if isinstance(m, s.MapOf)]
+    return _type_name(typing.Annotated[field.annotation, marks[0]] if marks else field.annotation)
 
 
 def _default(field: Any) -> str:
@@ -86,7 +102,7 @@ def _default(field: Any) -> str:
         return "none"
     if field.default is PydanticUndefined:
         return "required"
-    return f"`{field.default!r}`".replace("'", '"')
+    return f"`{json.dumps(field.default)}`"
 
 
 def render() -> str:
@@ -94,12 +110,15 @@ def render() -> str:
     for title, model, note in SECTIONS:
         out.append(f"\n## `{title}`\n")
         doc = (model.__doc__ or "").strip().splitlines()[0]
-        out.append(f"{doc}{f' ({note})' if note.startswith('SPEC') else ''}\n")
-        out.append("| field | type | default | meaning |")
-        out.append("|---|---|---|---|")
+        cite = f" ({note})" if note.startswith("SPEC") and note not in doc else ""
+        out.append(f"{doc}{cite}\n")
+        out.append("| field | type | range | default | meaning |")
+        out.append("|---|---|---|---|---|")
         for name, field in model.model_fields.items():
             desc = (field.description or "").replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
+            r = s.field_range(model, name)
+            shown = r.interval() if r is not None else ""
+            out.append(f"| `{name}` | {_field_type(field)} | {shown} | {_default(field)} | {desc} |")
     return "\n".join(out) + "\n"
 
 

@@ -13,20 +13,21 @@ from pathlib import Path
 
 import click
 
-from .common import guard
+from .common import HIGHS_SEED, MIP_GAP, THREADS, TIME_LIMIT, guard, output_path
 
 
 @click.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write the evaluation (and comparison) as JSON here.")
 @click.option("--compare", is_flag=True,
               help="Also solve for the optimum and explain the difference item by item.")
-@click.option("--time-limit", type=float, default=None, help="With --compare: time limit for HiGHS, seconds.")
-@click.option("--mip-gap", type=float, default=None, help="With --compare: relative MIP gap (default 1e-4).")
-@click.option("--threads", type=int, default=None, help="With --compare: HiGHS threads.")
-@click.option("--seed", type=int, default=None, help="With --compare: HiGHS random seed.")
+@click.option("--time-limit", type=TIME_LIMIT, default=None,
+              help="With --compare: time limit for HiGHS, seconds (> 0).")
+@click.option("--mip-gap", type=MIP_GAP, default=None, help="With --compare: relative MIP gap (default 1e-4).")
+@click.option("--threads", type=THREADS, default=None, help="With --compare: HiGHS threads (1 to 1024).")
+@click.option("--seed", type=HIGHS_SEED, default=None, help="With --compare: HiGHS random seed.")
 @guard
 def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, time_limit: float | None,
              mip_gap: float | None, threads: int | None, seed: int | None) -> None:

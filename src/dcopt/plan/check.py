@@ -50,12 +50,16 @@ class CheckReport:
     recomputed_tco_usd: float | None = None
     reported_tco_usd: float | None = None
     notes: list[str] = field(default_factory=list)
+    nothing_to_check: str = ""  # why there was nothing to check (a solution without a plan)
 
     @property
     def ok(self) -> bool:
-        return not self.violations and not self.cost_differences
+        """Every constraint holds and every cost item matches; False when nothing was checked."""
+        return not self.nothing_to_check and not self.violations and not self.cost_differences
 
     def text(self) -> str:
+        if self.nothing_to_check:
+            return f"nothing to check: {self.nothing_to_check}"
         lines = []
         if self.reported_tco_usd is not None and self.recomputed_tco_usd is not None:
             lines.append(f"TCO reported {self.reported_tco_usd:,.2f} USD, recomputed "
@@ -386,7 +390,8 @@ def check_solution(inst: Instance, solution: Solution) -> CheckReport:
     """Constraints of the solution's plan, and its reported costs against a recomputation."""
     report = CheckReport(reported_tco_usd=solution.tco_usd)
     if not solution.has_plan:
-        report.notes.append(f"the solution has no plan (status {solution.status}); nothing to check")
+        report.nothing_to_check = (f"the solution has no plan (status {solution.status}: "
+                                   f"{solution.message})")
         return report
     plan = solution.plan()
     unmet = {(u.workload, u.year): u.unmet for u in solution.unmet_demand}

@@ -41,6 +41,7 @@ from ..instance.paths import SweepInputError
 from ..instance.schema import Instance
 from ..model.items import reported_items
 from ..results.solution import Solution
+from ..results.writers import from_spreadsheet_text, spreadsheet_text
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: `import dcopt` stays light
@@ -172,17 +173,23 @@ def _cell(value: Any) -> str:
         return repr(float(value))
     if isinstance(value, np.integer):
         return str(int(value))
-    return str(value)
+    return str(spreadsheet_text(str(value)))  # text: never a spreadsheet formula
 
 
 def _typed(column: str, text: str) -> Any:
     if column in STRING_COLUMNS:
-        return text
+        return from_spreadsheet_text(text)
     if column in BOOL_COLUMNS:
         return text == "True"
     if column in INT_COLUMNS:
         return int(text)
     return float(text) if text != "" else math.nan
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """A results table (or a break-even trace) as the CSV text a results file holds."""
+    cols = list(df.columns)
+    return csv_line(dict(zip(cols, cols)), cols) + "".join(csv_line(row, cols) for row in df.to_dict("records"))
 
 
 def csv_line(row: dict[str, Any], cols: Sequence[str]) -> str:

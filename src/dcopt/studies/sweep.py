@@ -403,7 +403,12 @@ def run_dask(setup: SweepSetup, pending: list[Point], dask: Any) -> Iterator[dic
         raise SweepInputError([Problem("--dask", "Dask is not installed",
                                        "pip install 'dcopt[dask]'")]) from None
     own = not isinstance(dask, Client)
-    client = Client(dask) if own else dask
+    try:
+        client = Client(dask) if own else dask
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepInputError([Problem("--dask", f"cannot connect to a Dask scheduler at {dask!r}: {exc}",
+                                       "give the scheduler's address (e.g. tcp://host:8786) and check "
+                                       "that it runs")]) from None
     token = uuid.uuid4().hex
     futures: dict[Any, Point] = {}
     try:
