@@ -20,7 +20,7 @@ from ..instance.schema import Instance
 from ..model.items import reported_items
 from ..results.solution import Solution
 from .costing import PlanCosts, cost_plan, fleet, retired_by_year, route_of
-from .format import Plan
+from .format import JobPlacement, Plan
 
 REL_TOL = 1e-6
 
@@ -103,9 +103,9 @@ def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
     def listed(values) -> str:
         return ", ".join(sorted(values)) or "none"
 
-    def year_in(path: str, year: int, what: str = "year") -> None:
+    def year_in(path: str, year: int) -> None:
         if not y0 <= year <= yn:
-            out.append((path, f"{what} {year} is outside the horizon {y0}-{yn}"))
+            out.append((path, f"year {year} is outside the horizon {y0}-{yn}"))
 
     def known(path: str, entry: object, fields: tuple[str, ...]) -> bool:
         ok = True
@@ -119,7 +119,8 @@ def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
                 ok = False
         if hasattr(entry, "rack_kw") and entry.rack_kw not in racks:
             listed_kw = ", ".join(f"{r:g}" for r in sorted(racks))
-            out.append((f"{path}.rack_kw", f"no rack density of {entry.rack_kw:g} kW in the catalog (it has {listed_kw})"))
+            message = f"no rack density of {entry.rack_kw:g} kW in the catalog (it has {listed_kw})"
+            out.append((f"{path}.rack_kw", message))
         year_in(f"{path}.year", entry.year)
         return ok
 
@@ -127,7 +128,8 @@ def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
         have = {x.name for x in options_of(sites[entry.site])}
         value = getattr(entry, attribute)
         if value not in have:
-            out.append((f"{path}.{attribute}", f"site {entry.site!r} has no {what} {value!r} (it has {listed(have)})"))
+            message = f"site {entry.site!r} has no {what} {value!r} (it has {listed(have)})"
+            out.append((f"{path}.{attribute}", message))
 
     def route(path: str, entry) -> None:
         if route_of(inst, entry.a, entry.b) is None:
@@ -139,9 +141,11 @@ def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
         known(f"fabrics[{i}]", a, ("site", "fabric"))
     for i, b in enumerate(plan.builds):
         if known(f"builds[{i}]", b, ("site", "cooling")) and y0 <= b.year <= yn:
-            year_in(f"builds[{i}].year", b.year - sites[b.site].build_lead_time_years,
-                    f"commissioned in {b.year} with a lead time of {sites[b.site].build_lead_time_years} "
-                    "years, decided in")
+            lead = sites[b.site].build_lead_time_years
+            if b.year - lead < y0:
+                message = (f"blocks commissioned in {b.year} are decided in {b.year - lead} (lead time {lead} "
+                           f"years), before the horizon {y0}-{yn}")
+                out.append((f"builds[{i}].year", message))
     for i, p in enumerate(plan.purchases):
         known(f"purchases[{i}]", p, ("site", "cooling", "gpu", "fabric"))
     n_deps = len(inst.existing.deployments)
@@ -241,15 +245,24 @@ class _Checker:
         self.optics = {o.name: o for o in cat.dci_optics}
         self.jobs = {j.name: j for j in inst.demand.training_jobs}
         self.rentals = {r.name: r for r in inst.rentals}
-        self.regions = {d.region for d in inst.demand.inference}
+        self.onsite_options = {(s.name, p.name): p for s in inst.sites for p in s.onsite_power}
         self.out: list[Violation] = []
         self.costable = costable_part(inst, plan)
         self.costs: PlanCosts = cost_plan(inst, self.costable)
+        by_year = lambda: dict.fromkeys(self.years, 0.0)
+        # what the rules below record for later ones
         self.open_year: dict[str, int] = {}
-        self.blocks_by: dict[tuple[str, str, float], dict[int, int]] = defaultdict(lambda: dict.fromkeys(self.years, 0))
-        self.present: dict[tuple[str, str], int] = {}
-        self.lit_year: dict[str, int] = {}
-        self.owned_used: dict[tuple[str, str, str, int], float] = defaultdict(float)  # pooled + jobs
+        self.blocks_by: dict[tuple[str, str, float], dict[int, int]] = defaultdict(
+            lambda: dict.fromkeys(self.years, 0))  # (site, cooling, rack_kw) -> blocks by year
+        self.present: dict[tuple[str, str], int] = {}  # (site, fabric) -> first year there
+        self.working: dict[tuple[str, str, str, int], float] = defaultdict(float)  # surviving GPUs (8.2)
+        self.upgraded: dict[str, dict[int, float]] = defaultdict(by_year)  # site -> upgrade MW by year
+        self.generating: dict[tuple[str, str], dict[int, float]] = defaultdict(by_year)  # on-site MW by year
+        self.lit_year: dict[str, int] = {}  # route -> year lit
+        self.links_gbps: dict[str, dict[int, float]] = defaultdict(by_year)  # route -> link Gb/s by year
+        self.placed: dict[tuple[str, int], JobPlacement] = {}  # (job, year) -> placement
+        self.rent: dict[tuple[str, int], float] = defaultdict(float)  # (rental, year) -> GPUs rented
+        self.owned_used: dict[tuple[str, str, str, int], float] = defaultdict(float)  # pooled and jobs
         self.delivered: dict[tuple[str, int], float] = defaultdict(float)  # pooled workloads
 
     def bad(self, constraint: str, where: str, message: str, amount: float = 0.0) -> None:
@@ -262,17 +275,24 @@ class _Checker:
         self.purchases()
         self.retirements()
         self.installed()
-        self.power()
+        self.grid_upgrades()
+        self.onsite_generation()
+        self.grid()
         self.floor_space()
         self.routes()
+        self.job_placements()
+        self.rentals_taken()
         self.budget()
+        if self.plan.job_allocations is not None:
+            self.job_allocations()
+        elif any(sem.demand_value(j.perf, t) > 0 for j in self.jobs.values() for t in self.years):
+            self.bad("job_allocation", "plan", "the plan has no job allocations: job demand not checked")
+        self.rental_allocations()
         if self.plan.allocations is None:
             self.bad("allocation", "plan", "the plan has no allocations: demand not checked")
         else:
-            self.jobs_placed()
-            self.rented()
             self.pooled()
-            self.allocation_cap()
+        self.allocation_cap()
         return self.out
 
     # -- helpers
@@ -408,7 +428,8 @@ class _Checker:
             if p.gpus % g.unit_gpus:
                 self.bad("unit_gpus", where, f"{p.gpus} GPUs is not a multiple of {g.unit_gpus}")
             valid_life = any(
-                life <= g.max_life_years and (life == p.life_years or (p.year + p.life_years == y1 and life > p.life_years))
+                life <= g.max_life_years
+                and (life == p.life_years or (p.year + p.life_years == y1 and life > p.life_years))
                 for life in lives
             )
             if not valid_life:
@@ -460,7 +481,6 @@ class _Checker:
         deps = self.inst.existing.deployments
         kw: dict[tuple[str, str, float, int], float] = defaultdict(float)
         on_fabric: dict[tuple[str, str, int], float] = defaultdict(float)
-        self.working: dict[tuple[str, str, str, int], float] = defaultdict(float)
         for u in fleet(self.inst, self.costable):
             g, f = self.gpus[u.gpu], self.fabrics[u.fabric]
             deadline = (sem.retire_deadline(self.inst, deps[u.existing].purchase_year, g)
@@ -484,9 +504,7 @@ class _Checker:
 
     # -- SPEC 4 grid, 8.3 grid upgrades, 8.4 on-site generation
 
-    def power(self) -> None:
-        upgraded: dict[str, dict[int, float]] = defaultdict(lambda: dict.fromkeys(self.years, 0.0))
-        generating: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: dict.fromkeys(self.years, 0.0))
+    def grid_upgrades(self) -> None:
         taken: dict[tuple[str, str], int] = defaultdict(int)
         for u in self.plan.grid_upgrades:
             where = f"{u.site}, {u.upgrade}, {u.year}"
@@ -504,11 +522,13 @@ class _Checker:
             taken[(u.site, u.upgrade)] += 1
             for t in self.years:
                 if t >= u.year:
-                    upgraded[u.site][t] += option.mw
+                    self.upgraded[u.site][t] += option.mw
         for (s, name), times in sorted(taken.items()):
             if times > 1:
                 self.bad("upgrade_once", f"{s}, {name}", f"grid upgrade taken {times} times", times - 1)
-        onsite = {(s.name, p.name): p for s in self.inst.sites for p in s.onsite_power}
+
+    def onsite_generation(self) -> None:
+        onsite = self.onsite_options
         for b in self.plan.onsite_builds:
             where = f"{b.site}, {b.option}, {b.year}"
             option = onsite.get((b.site, b.option))
@@ -523,8 +543,8 @@ class _Checker:
                 self.bad("open", where, f"on-site generation built in {b.year} but the site is not open by then")
             for t in self.years:
                 if t >= b.year:
-                    generating[(b.site, b.option)][t] += b.mw
-        for (s, name), by_year in sorted(generating.items()):
+                    self.generating[(b.site, b.option)][t] += b.mw
+        for (s, name), by_year in sorted(self.generating.items()):
             most = onsite[(s, name)].max_mw
             if _over(by_year[self.yn], most):
                 self.bad("onsite_max_mw", f"{s}, {name}", f"{by_year[self.yn]:g} MW built, max_mw is {most:g}",
@@ -533,13 +553,14 @@ class _Checker:
         by_option: dict[tuple[str, str, int], float] = defaultdict(float)
         for e in self.plan.onsite_generation:
             if (e.site, e.option) not in onsite:
-                self.bad("names", f"{e.site}, {e.option}, {e.year}", f"unknown site or onsite_power option {e.option!r}")
+                self.bad("names", f"{e.site}, {e.option}, {e.year}",
+                         f"unknown site or onsite_power option {e.option!r}")
                 continue
             if self.in_horizon(f"{e.site}, {e.option}, {e.year}", e.year, "on-site generation"):
                 generated[(e.site, e.year)] += e.mwh
                 by_option[(e.site, e.option, e.year)] += e.mwh
         for (s, name, t), mwh in sorted(by_option.items()):
-            mw = generating.get((s, name), {}).get(t, 0.0)
+            mw = self.generating.get((s, name), {}).get(t, 0.0)
             most = sem.HOURS_PER_YEAR * onsite[(s, name)].capacity_factor * mw
             if _over(mwh, most):
                 self.bad("onsite_capacity", f"{s}, {name}, {t}", f"{mwh:g} MWh generated, {mw:g} MW built give at "
@@ -549,12 +570,14 @@ class _Checker:
             if _over(mwh, need):
                 self.bad("onsite_energy", f"{s}, {t}", f"{mwh:g} MWh generated, the site uses {need:g} MWh",
                          mwh - need)
+
+    def grid(self) -> None:
         for s in self.inst.sites:
             mine = {k: v for k, v in self.blocks_by.items() if k[0] == s.name}
             for t in self.years:
                 grid = sum(sem.site_pue(s, self.coolings[k[1]]) * s.block_mw * v[t] for k, v in mine.items())
-                extra = upgraded[s.name][t]
-                gen = sum(v[t] for (site, _), v in generating.items() if site == s.name)
+                extra = self.upgraded[s.name][t]
+                gen = sum(v[t] for (site, _), v in self.generating.items() if site == s.name)
                 limit = s.max_facility_mw + extra + gen
                 if _over(grid, limit):
                     detail = (f" (max_facility_mw {s.max_facility_mw:g} + upgrades {extra:g} + on-site {gen:g})"
@@ -572,7 +595,6 @@ class _Checker:
     # -- SPEC 8.1: routes and links
 
     def routes(self) -> None:
-        self.links_gbps: dict[str, dict[int, float]] = defaultdict(lambda: dict.fromkeys(self.years, 0.0))
         for r in self.plan.routes_lit:
             where = f"{_route_name(r.a, r.b)}, {r.year}"
             if route_of(self.inst, r.a, r.b) is None:
@@ -624,8 +646,8 @@ class _Checker:
         g = self.gpus[gpu]
         return (job.gpus is None or gpu in job.gpus) and g.scale_up >= job.min_scale_up_gpus
 
-    def jobs_placed(self) -> None:
-        placed: dict[tuple[str, int], object] = {}
+    def job_placements(self) -> None:
+        placed = self.placed
         for x in self.plan.job_placements:
             where = f"{x.job}, {x.year}"
             job = self.jobs.get(x.job)
@@ -666,10 +688,9 @@ class _Checker:
             for t in self.years:
                 if sem.demand_value(job.perf, t) > 0 and (job.name, t) not in placed:
                     self.bad("job_home", f"{job.name}, {t}", f"{job.name} has demand in {t} but no home site")
-        if self.plan.job_allocations is None:
-            if any(sem.demand_value(j.perf, t) > 0 for j in self.jobs.values() for t in self.years):
-                self.bad("job_allocation", "plan", "the plan has no job allocations: job demand not checked")
-            return
+
+    def job_allocations(self) -> None:
+        placed = self.placed
         delivered: dict[tuple[str, int], float] = defaultdict(float)
         traffic: dict[tuple[str, int], float] = defaultdict(float)
         models: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -686,7 +707,8 @@ class _Checker:
             x = placed.get((a.job, a.year))
             if x is None or x.home != a.home:
                 home = "none" if x is None else x.home
-                self.bad("job_home", where, f"GPUs allocated with home {a.home}, the job's home in {a.year} is {home}",
+                self.bad("job_home", where,
+                         f"GPUs allocated with home {a.home}, the job's home in {a.year} is {home}",
                          a.gpus)
             elif a.site != a.home and a.site not in x.remote_sites:
                 self.bad("job_span", where, f"{a.gpus:g} GPUs at {a.site}, which {a.job} does not span in {a.year} "
@@ -703,10 +725,12 @@ class _Checker:
                 reach = None if route is None else sem.remote_loss(job.remote_loss_by_km, route.distance_km)
                 loss = 1.0 if reach is None else reach
                 traffic[(_route_name(a.home, a.site), a.year)] += job.dci_gbps_per_gpu * a.gpus
-            delivered[(a.job, a.year)] += a.gpus * g.training_perf * f.training_efficiency * f.availability * (1 - loss)
+            per_gpu = g.training_perf * f.training_efficiency * f.availability * (1 - loss)
+            delivered[(a.job, a.year)] += a.gpus * per_gpu
         for (j, t), used in sorted(models.items()):
             if self.jobs[j].single_gpu_model and len(used) > 1:
-                self.bad("job_model", f"{j}, {t}", f"{j} runs on one GPU model, it is given {', '.join(sorted(used))}")
+                self.bad("job_model", f"{j}, {t}",
+                         f"{j} runs on one GPU model, it is given {', '.join(sorted(used))}")
         for job in self.inst.demand.training_jobs:
             for t in self.years:
                 need = sem.demand_value(job.perf, t) - self.allowed_unmet.get((job.name, t), 0.0)
@@ -721,8 +745,8 @@ class _Checker:
 
     # -- SPEC 8.7: rented GPUs
 
-    def rented(self) -> None:
-        rent: dict[tuple[str, int], float] = defaultdict(float)
+    def rentals_taken(self) -> None:
+        rent = self.rent
         for r in self.plan.rentals:
             where = f"{r.rental}, {r.year}"
             offer = self.rentals.get(r.rental)
@@ -739,6 +763,8 @@ class _Checker:
             most = sem.year_value(self.rentals[name].max_gpus, t)
             if most is not None and _over(n, most):
                 self.bad("rental_max_gpus", f"{name}, {t}", f"{n:g} GPUs rented, max_gpus is {most:g}", n - most)
+
+    def rental_allocations(self) -> None:
         used: dict[tuple[str, int], float] = defaultdict(float)
         for a in self.plan.rental_allocations or []:
             where = f"{a.rental}, {a.year}, {a.workload}"
@@ -762,7 +788,7 @@ class _Checker:
             g = self.gpus[offer.gpu]
             self.delivered[(a.workload, a.year)] += a.gpus * sem.rental_delivered_per_gpu(g, offer, a.workload)
         for (name, t), n in sorted(used.items()):
-            have = rent.get((name, t), 0.0)
+            have = self.rent.get((name, t), 0.0)
             if _over(n, have):
                 self.bad("rental_alloc_cap", f"{name}, {t}", f"{n:g} rented GPUs allocated, {have:g} rented",
                          n - have)
