@@ -419,3 +419,28 @@ def test_dcopt_check_on_a_scenario_solution(tmp_path, scenarios):
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "consistent" in result.output
+
+
+def test_the_check_stays_independent_of_the_model():
+    """The check and its costing read the instance and the plan only: no model, components,
+    pipeline or solver (the cost item registry `dcopt.model.items` excepted)."""
+    import ast
+
+    import dcopt.plan
+
+    folder = Path(dcopt.plan.__file__).parent
+    for module in ("check", "costing", "format"):
+        tree = ast.parse((folder / f"{module}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [("dcopt." if node.level else "") + (node.module or "")]
+                if node.level == 1:
+                    names = [f"dcopt.plan.{node.module}"]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert name == "dcopt.model.items" or not name.startswith(
+                    ("dcopt.model", "dcopt.components", "dcopt.pipeline", "dcopt.solver", "pyomo", "highspy")), \
+                    (module, name)
