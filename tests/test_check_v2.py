@@ -82,6 +82,19 @@ def test_v1_solutions_keep_the_13_items_of_spec_5(cases):
     assert check_solution(inst, solution).ok
 
 
+def test_job_left_unmet_in_full_needs_no_home():
+    """With --allow-unmet a job no site can host is left unmet, without a home; the check
+    accepts the plan (the pipeline would raise otherwise) and still wants a home for a job
+    whose demand is only partly unmet."""
+    inst = dcopt.load_instance(v2_file("v2_infeasible_job_gpu_not_on_sale.json"))
+    solution = dcopt.solve(inst, allow_unmet_usd_per_perf=1e7, diagnose=False)
+    [unmet] = solution.unmet_demand
+    assert (unmet.workload, unmet.year, unmet.unmet) == ("j", 2026, 10.0)
+    assert solution.job_placements == [] and check_solution(inst, solution).ok
+    found = [str(v) for v in check_plan(inst, solution.plan(), {("j", 2026): 9.0})]
+    assert "job_home [j, 2026]: j has demand in 2026 but no home site" in found
+
+
 # ----------------------------------------------------------------------------- injected defects
 
 

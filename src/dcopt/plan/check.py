@@ -686,7 +686,9 @@ class _Checker:
                                                           f"{x.year}")
         for job in self.inst.demand.training_jobs:
             for t in self.years:
-                if sem.demand_value(job.perf, t) > 0 and (job.name, t) not in placed:
+                need = sem.demand_value(job.perf, t)
+                declared_unmet = self.allowed_unmet.get((job.name, t), 0.0)
+                if _short(declared_unmet, need) and (job.name, t) not in placed:  # unmet in full: no home
                     self.bad("job_home", f"{job.name}, {t}", f"{job.name} has demand in {t} but no home site")
 
     def job_allocations(self) -> None:
