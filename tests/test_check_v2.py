@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import cases_dir
+from conftest import cases_dir, small_instance
 
 import dcopt
 from dcopt.cli.main import main
 from dcopt.instance.scenarios import case_instance
 from dcopt.model.items import SPEC5_ITEMS, reported_items
+from dcopt.pipeline.solve import InternalError
 from dcopt.plan.check import check_plan, check_solution, costable_part, reference_problems
 from dcopt.plan.costing import cost_plan
 from dcopt.plan.format import Plan
@@ -93,6 +94,20 @@ def test_job_left_unmet_in_full_needs_no_home():
     assert solution.job_placements == [] and check_solution(inst, solution).ok
     found = [str(v) for v in check_plan(inst, solution.plan(), {("j", 2026): 9.0})]
     assert "job_home [j, 2026]: j has demand in 2026 but no home site" in found
+
+
+@pytest.mark.xfail(raises=InternalError, strict=True, reason=(
+    "model bug found by the check: a site whose existing blocks draw more than max_facility_mw "
+    "and leave no room for a new block gets no grid rows and no upgrade variables, so the "
+    "model keeps the grid limit broken instead of taking the upgrade"))
+def test_existing_blocks_above_the_grid_limit_take_the_upgrade():
+    """Grid 0.2 MW; two existing air blocks of 0.1 MW at PUE 1.5 draw 0.3 MW; upgrade 'sub'
+    (+0.1 MW, 50000 USD) is the only way to meet the grid limit (SPEC 4, 7.6, 8.3)."""
+    data = small_instance()
+    data["existing"] = {"blocks": [{"site": "s1", "cooling": "air", "rack_kw": 20, "blocks": 2}]}
+    data["sites"][0]["grid_upgrades"] = [{"name": "sub", "mw": 0.1, "capex_usd": 50000}]
+    solution = dcopt.solve(data, mip_gap=1e-9)
+    assert [(u.upgrade, u.year) for u in solution.grid_upgrades] == [("sub", 2026)]
 
 
 # ----------------------------------------------------------------------------- injected defects
