@@ -864,13 +864,12 @@ def _check_one(inst: Instance, solution: Solution, report: CheckReport, case: st
     plan = solution.plan()
     unmet = {(u.workload, u.year): u.unmet for u in solution.unmet_demand}
     prefix = f"case {case}: " if case else ""
-    report.violations += [Violation(v.constraint, prefix + v.where, v.message, v.amount)
-                          for v in check_plan(inst, plan, unmet)]
-    costable = costable_part(inst, plan)
-    if costable != plan:
+    checker = _Checker(inst, plan, unmet)
+    report.violations += [Violation(v.constraint, prefix + v.where, v.message, v.amount) for v in checker.run()]
+    if checker.costable != plan:
         report.notes.append(f"{prefix}plan entries with unknown names or years outside the horizon are left "
                             "out of the recomputed costs")
-    costs = cost_plan(inst, costable)
+    costs = checker.costs
     items = reported_items(inst)
     for item in items:
         _compare(report, prefix + item, solution.costs_npv_usd.get(item, 0.0), costs.npv_usd[item], _scale(costs))
