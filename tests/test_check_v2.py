@@ -5,7 +5,7 @@ every plan before returning it, reproduces each expected status and TCO); and a
 defect injected into a solved plan, one per rule family of section 8, is caught
 with the constraint's name and place.
 
-The defect tests solve tiny v2 cases once (module fixtures) and edit their plans.
+The defect tests solve a tiny v2 case (in well under a second) and edit its plan.
 """
 
 from __future__ import annotations
