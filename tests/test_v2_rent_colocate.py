@@ -125,6 +125,7 @@ def test_colocation_fee_replaces_block_capex():
         "facility_salvage": -50_000 * res(2, 10) * d(2028, r),
     }
     assert_items(sol, expected)
+    assert sol.tco_usd == pytest.approx(1_412_427.107438016, rel=1e-9)
     assert sol.costs_nominal_usd["colocation"] == {
         2026: pytest.approx(180_000),
         2027: pytest.approx(360_000),
