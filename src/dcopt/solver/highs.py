@@ -7,7 +7,8 @@ change parameters and re-solve without rebuilding. Solutions are loaded only
 when HiGHS reports a primal feasible one.
 
 One HiGHS run (`HighsSession.run`) is guarded by the command's `Deadline` and
-by Ctrl-C; the staged solve that chains runs is in :mod:`.staged`.
+by Ctrl-C; the staged solve that chains runs is in :mod:`.staged`, the plan
+constructed before it in :mod:`.incumbent`.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ class SolveOptions(BaseModel):
     diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
     staged: bool = Field(
         True,
-        description="Solve in stages: first with unit purchases relaxed (a valid bound and the "
-        "infrastructure), then purchases integer with that infrastructure, then the full MIP "
-        "warm-started if the gap is still above mip_gap. False: one full MIP run.",
+        description="Solve in stages: a plan rounded from the LP relaxation first, then with unit "
+        "purchases relaxed (a valid bound and the infrastructure), then purchases integer with that "
+        "infrastructure, then the full MIP warm-started if the gap is still above mip_gap. "
+        "False: one full MIP run.",
     )
 
 
@@ -309,6 +311,8 @@ class HighsSession:
        rarely beats stage 1's.
 
     The gap reported is the plan's against the best bound of all stages.
+    Before stage 1 a plan is rounded from the LP relaxation (:mod:`.incumbent`), so that a
+    plan exists early at any scale; it is every later stage's incumbent.
     """
 
     def __init__(self, model: pyo.ConcreteModel, staging: Staging | None = None) -> None:

@@ -1,6 +1,8 @@
 """The staged solve: a strategy over single HiGHS runs (`HighsSession.run`), described in
 `HighsSession` and docs/formulation.md.
 
+0. *lp* and *rounded*: the LP relaxation and a plan rounded from it (:mod:`.incumbent`),
+   unless a start plan is given (a sweep's previous point).
 1. *relaxed*, 2. *purchases*, 3. *full*, each with the best plan so far as incumbent.
 
 Every run is guarded by the solve's `Clock` (the deadline less a reserve, and Ctrl-C): after
@@ -29,6 +31,7 @@ from .highs import (
     _objective_if_feasible,
     termination_of,
 )
+from .incumbent import Families, construct, integer_columns
 
 if TYPE_CHECKING:
     from .highs import HighsSession
@@ -138,7 +141,22 @@ class _Staged:
         if not (options.staged and units.size and (fixed.size or flexible.size)):
             return self.termination(self.record("full", self.run("full", self.left(), options.mip_gap,
                                                                  start=start)), False)
+        if start is None:
+            families = Families(units, fixed, flexible, integer_columns(self.best.lp))
+            made = construct(self._construction_run, self.best.lp, families, self.left, options.mip_gap)
+            if made.infeasible:
+                return Termination.infeasible
+            if made.x is not None:
+                self.best.offer(made.x, made.objective, "rounded")
+            if self.within_gap() or self.clock.over():
+                return self.termination(Termination.time_limit, False)
         return self._stages(units, fixed, flexible)
+
+    def _construction_run(self, name: str, time_limit: float | None, gap: float, **kw: Any) -> Run:
+        run = self.run(name, time_limit, gap, plans=name != "lp", **kw)
+        # the LP relaxation's objective bounds the MIP; a neighbourhood's bound does not
+        self.record(name, run, global_bound=name == "lp", plan=False)
+        return run
 
     def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Termination:
         options, best = self.options, self.best
