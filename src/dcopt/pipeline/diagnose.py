@@ -29,6 +29,7 @@ from ..instance import semantics as sem
 from ..instance.schema import Instance
 from ..model import build_model, new_session
 from ..model.data import RELAXABLE_RULES, Elastic, ModelData, prepare
+from ..solver.deadline import Deadline
 from ..solver.highs import HighsSession, SolveOptions
 
 STAGE_TIME_LIMIT_S = 60.0
@@ -68,14 +69,16 @@ class Diagnosis:
         return out
 
 
-def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
-    """Explain why `inst` has no plan."""
+def diagnose(inst: Instance, options: SolveOptions | None = None, deadline: Deadline | None = None) -> Diagnosis:
+    """Explain why `inst` has no plan; each elastic re-solve by `STAGE_TIME_LIMIT_S` and by
+    `deadline` (the solve's, when given)."""
     options = options or SolveOptions()
     stage_options = options.model_copy(update={
         "mip_gap": max(options.mip_gap, STAGE_MIP_GAP),
         "time_limit_s": min(options.time_limit_s or STAGE_TIME_LIMIT_S, STAGE_TIME_LIMIT_S),
         "log": False,
     })
+    deadline = deadline if deadline is not None else Deadline()
     result = Diagnosis()
     plain = prepare(inst)
     result.notes += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
@@ -83,7 +86,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     biggest = max([plain.training_demand[t] for t in plain.years]
                   + list(plain.inference_demand.values()) + [1e-9])
     shortfall = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=SHORTFALL_SCALE / biggest,
-                                             tco_weight=TCO_WEIGHT), stage_options)
+                                             tco_weight=TCO_WEIGHT), stage_options, deadline)
     if shortfall is None:
         result.notes.append("the elastic re-solve found no plan within its time limit; "
                             "rerun with a longer --time-limit for a diagnosis")
@@ -96,7 +99,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
 
     relaxed = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=STAGE2_SHORTFALL_SCALE / biggest,
                                            limits=True, relax=frozenset(RELAXABLE_RULES),
-                                           tco_weight=TCO_WEIGHT), stage_options)
+                                           tco_weight=TCO_WEIGHT), stage_options, deadline)
     if relaxed is not None:
         result.limits += _limits_used(inst, *relaxed)
     if not result.shortfalls and not result.limits and not result.notes:
@@ -106,11 +109,15 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     return result
 
 
-def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions):
+def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions, deadline: Deadline):
+    left = deadline.left()
+    if left is not None and left <= 0:
+        return None
     d = prepare(inst, elastic)
     m = build_model(d)
     session = new_session(m)
-    outcome = session.solve(options)
+    limit = options.time_limit_s if left is None else min(options.time_limit_s or left, left)
+    outcome = session.solve(options, deadline=Deadline(limit))
     if not outcome.has_plan:
         return None
     session.load_plan_values()

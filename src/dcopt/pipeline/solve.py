@@ -30,7 +30,15 @@ from ..results.assemble import (
     year_results,
 )
 from ..results.solution import Solution, SolverReport, StageResult, Timings, UnmetDemand
-from ..solver.highs import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
+from ..solver.deadline import Deadline
+from ..solver.highs import (
+    HighsSession,
+    OnPlan,
+    SolveOptions,
+    SolveOutcome,
+    Termination,
+    highs_version,
+)
 from ..version import __version__
 from .diagnose import diagnose
 from .extract import cost_items_usd, drop_idle_fixed_decisions, plan_from_model, round_integers
@@ -46,6 +54,9 @@ class InternalError(RuntimeError):
 def solve(
     instance: Instance | str | Path | dict[str, Any],
     options: SolveOptions | None = None,
+    *,
+    deadline: Deadline | None = None,
+    on_plan: OnPlan | None = None,
     **option_values: Any,
 ) -> Solution:
     """Solve an instance for minimum TCO.
@@ -53,26 +64,32 @@ def solve(
     `instance` is an `Instance`, a path to an instance JSON file or a parsed
     dict. Options are a `SolveOptions` or its fields as keywords
     (`time_limit_s`, `mip_gap`, `threads`, `random_seed`, `log`).
+    `deadline`: the clock `time_limit_s` counts on (by default started here,
+    before reading `instance`); `on_plan` hears of each better plan found.
     """
-    inst = instance if isinstance(instance, Instance) else load_instance(instance)
     if options is None:
         options = SolveOptions(**option_values)
     elif option_values:
         options = options.model_copy(update=option_values)
+    deadline = deadline if deadline is not None else Deadline(options.time_limit_s)
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
     timings = Timings()
-    t0 = time.perf_counter()
-    d = prepare(inst, _elastic(options))
-    timings.prepare_s = time.perf_counter() - t0
-    if d.static_infeasibilities:
-        return _no_plan(inst, options, "infeasible", _diagnosis(inst, options), timings)
-    t0 = time.perf_counter()
-    m = build_model(d)
-    timings.build_s = time.perf_counter() - t0
+    try:
+        t0 = time.perf_counter()
+        d = prepare(inst, _elastic(options))
+        timings.prepare_s = time.perf_counter() - t0
+        if d.static_infeasibilities:
+            return _no_plan(inst, options, "infeasible", _diagnosis(inst, options, deadline), timings)
+        t0 = time.perf_counter()
+        m = build_model(d)
+        timings.build_s = time.perf_counter() - t0
+    except KeyboardInterrupt:
+        return _no_plan(inst, options, "interrupted", [], timings)
     session = new_session(m)
-    outcome = session.solve(options)
+    outcome = session.solve(options, deadline=deadline, on_plan=on_plan)
     timings.handoff_s = outcome.handoff_s
     timings.solve_s = outcome.solve_s
-    return solution_from_session(inst, d, session, outcome, options, timings)
+    return solution_from_session(inst, d, session, outcome, options, timings, deadline)
 
 
 def export_model(instance: Instance | str | Path | dict[str, Any], path: str | Path) -> dict[str, int]:
@@ -110,10 +127,10 @@ def _elastic(options: SolveOptions) -> Elastic | None:
     return Elastic(unmet_penalty_musd_per_perf=options.allow_unmet_usd_per_perf / USD_PER_MUSD)
 
 
-def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
+def _diagnosis(inst: Instance, options: SolveOptions, deadline: Deadline | None = None) -> list[str]:
     if not options.diagnose:
         return ["no diagnosis asked for (diagnose=False)"]
-    return diagnose(inst, options).lines()
+    return diagnose(inst, options, deadline).lines()
 
 
 def _unmet(m: Any, d: ModelData) -> tuple[list[UnmetDemand], float]:
@@ -128,13 +145,13 @@ def _unmet(m: Any, d: ModelData) -> tuple[list[UnmetDemand], float]:
 
 
 def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, outcome: SolveOutcome,
-                          options: SolveOptions, timings: Timings) -> Solution:
+                          options: SolveOptions, timings: Timings, deadline: Deadline | None = None) -> Solution:
     """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
     m = session.model
     report = _report(options, outcome, session, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
-        diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
+        diagnosis = _diagnosis(inst, options, deadline) if status == "infeasible" else []
         return Solution(
             dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
             status=status, has_plan=False, message=message, solve_seconds=_total(timings),
@@ -232,7 +249,7 @@ def _no_plan_status(termination: Termination) -> tuple[str, str]:
 def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsSession | None,
             timings: Timings) -> SolverReport:
     nvars = nint = ncons = 0
-    if session is not None:
+    if session is not None and session.handed_over:
         lp = session.highs.getLp()
         nvars, ncons = lp.num_col_, lp.num_row_
         nint = sum(1 for v in lp.integrality_ if v != highspy.HighsVarType.kContinuous)
