@@ -19,7 +19,7 @@ from ..instance.schema import Instance
 from ..instance.semantics import TRAINING
 from ..model import build_model, new_session
 from ..model.data import USD_PER_MUSD, Elastic, ModelData, prepare
-from ..plan.check import check_solution
+from ..plan.check import CheckReport, check_solution
 from ..plan.costing import cost_plan
 from ..results.assemble import (
     existing_deployment_results,
@@ -208,7 +208,9 @@ def solution_from_session(inst: Instance, d: ModelData, session: HighsSession, o
         unmet_penalty_usd=unmet_penalty,
         solver=report,
     )
-    verify_or_raise(inst, solution)
+    check = check_solution(inst, solution)
+    if not check.ok:
+        _mark_inconsistent(solution, check, outcome)
     timings.extract_s = time.perf_counter() - t0
     solution.solve_seconds = _total(timings)
     return solution
@@ -218,11 +220,28 @@ def _total(t: Timings) -> float:
     return t.prepare_s + t.build_s + t.handoff_s + t.solve_s + t.extract_s
 
 
-def verify_or_raise(inst: Instance, solution: Solution) -> None:
-    """Every plan is checked independently before it is returned; a failure is a bug."""
-    check = check_solution(inst, solution)
-    if not check.ok:
-        raise InternalError("bug: the plan found fails the independent check:\n" + check.text())
+INCONSISTENT_LINES = 5
+"""Problems of the independent check quoted in the message of an inconsistent plan."""
+
+
+def _mark_inconsistent(solution: Solution, check: CheckReport, outcome: SolveOutcome) -> None:
+    """Every plan is checked independently before it is returned. One that fails is not a
+    result (status error, has_plan false: exit 1): the message says that the solver returned
+    an inconsistent plan and why; the plan stays in the solution for inspection."""
+    problems = [str(v) for v in check.violations] + [
+        f"cost item {c.item}: {c.reported_usd:,.2f} USD reported, {c.recomputed_usd:,.2f} USD recomputed"
+        for c in check.cost_differences]
+    shown = "; ".join(problems[:INCONSISTENT_LINES]) + (
+        f"; and {len(problems) - INCONSISTENT_LINES} more" if len(problems) > INCONSISTENT_LINES else "")
+    warnings = sorted({line.strip() for line in outcome.log.splitlines() if line.startswith("WARNING")})
+    why = ("HiGHS reported these warnings about the model's numbers: " + " ".join(warnings)
+           if warnings else "the solver works to tolerances of about 1e-6 (relative), which numbers "
+           "spanning many orders of magnitude can turn into visible violations")
+    solution.status = "error"
+    solution.has_plan = False
+    solution.message = (f"the solver returned an inconsistent plan: it fails the independent check "
+                        f"({shown}). Likely cause: {why}. The plan is kept in this solution for "
+                        "inspection only; it is not a valid plan")
 
 
 def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> None:
