@@ -80,6 +80,8 @@ def solve(
         timings.prepare_s = time.perf_counter() - t0
         if d.static_infeasibilities:
             return _no_plan(inst, options, "infeasible", _diagnosis(inst, options, deadline), timings)
+        if deadline.expired():  # no time left to build the model
+            return _no_plan(inst, options, "time_limit", [], timings)
         t0 = time.perf_counter()
         m = build_model(d)
         timings.build_s = time.perf_counter() - t0
@@ -299,7 +301,7 @@ def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list
              timings: Timings) -> Solution:
     return Solution(
         dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
-        status=status, has_plan=False, message="no plan exists: the instance is infeasible",
+        status=status, has_plan=False, message=_no_plan_status(Termination(status))[1],
         diagnosis=diagnosis,
         solver=_report(options, None, None, timings),
     )
