@@ -40,13 +40,14 @@ LP_SHARE = 0.7
 is no plan, and at 50 x 15 it takes longer than everything before it)."""
 
 NEIGHBOURHOOD_SHARE = 0.5
-NEIGHBOURHOOD_MIN_S = 5.0
+NEIGHBOURHOOD_MIN_S = 1.0
 NEIGHBOURHOOD_LP_FACTOR = 2.0
 """A neighbourhood MIP runs for at most `NEIGHBOURHOOD_LP_FACTOR` times the LP's seconds (at
 least `NEIGHBOURHOOD_MIN_S`), and under a time limit at most `NEIGHBOURHOOD_SHARE` of the time left:
-it is a start for the staged solve, not its replacement."""
+it is a start for the staged solve, not its replacement (on small instances the staged solve
+has a better plan within seconds anyway)."""
 
-NEIGHBOURHOOD_GAP = 0.005
+NEIGHBOURHOOD_GAP = 0.01
 """Relative gap a neighbourhood MIP stops at (against its own bound), unless the solve's is looser."""
 
 RunFn = Callable[..., Run]
