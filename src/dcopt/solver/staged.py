@@ -50,6 +50,7 @@ def solve_staged(session: HighsSession, options: SolveOptions, start: np.ndarray
         handoff_s = session.ensure_instance()
     except KeyboardInterrupt:
         return _outcome(Termination.interrupted, None, stages, log, 0.0, t0)
+    t0 = time.perf_counter()  # solve_s counts after the hand-off, as before
     clock.reserve = session.reserve_s(deadline)
     lp = session.highs.getLp()
     best = Incumbent(lp, deadline, on_plan)
