@@ -354,11 +354,13 @@ class HighsSession:
 
     def run(self, options: SolveOptions, clock: Clock, time_limit: float | None, gap: float, log: io.StringIO,
             relax: np.ndarray | None = None, bounds: tuple | None = None, start: np.ndarray | None = None,
-            incumbent: Incumbent | None = None, name: str = "") -> Run:
+            incumbent: Incumbent | None = None, name: str = "", node_limit: int | None = None) -> Run:
         """One HiGHS run on a fresh copy of the model: `relax` columns continuous, `bounds`
-        (columns, lower, upper) changed, `start` as the first incumbent. Plans found on the way
-        are offered to `incumbent` (leave it None when `relax` makes them not plans). No run
-        starts once `clock.over()`; one that runs is guarded by it (`_wait_guarded`)."""
+        (columns, lower, upper) changed, `start` as the first incumbent, at most `node_limit`
+        branch-and-bound nodes (a limit HiGHS counts itself, the same on any machine). Plans
+        found on the way are offered to `incumbent` (leave it None when `relax` makes them not
+        plans). No run starts once `clock.over()`; one that runs is guarded by it
+        (`_wait_guarded`)."""
         _wait_for_abandoned()
         if clock.over() or (time_limit is not None and time_limit <= 0):
             status = highspy.HighsModelStatus.kInterrupt if clock.interrupted else highspy.HighsModelStatus.kTimeLimit
@@ -377,6 +379,8 @@ class HighsSession:
         h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("threads", options.threads or 0)
         h.setOptionValue("random_seed", options.random_seed)
+        if node_limit is not None:
+            h.setOptionValue("mip_max_nodes", node_limit)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = start.tolist()

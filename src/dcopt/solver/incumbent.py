@@ -39,19 +39,23 @@ LP_SHARE = 0.7
 """Under a time limit, the share of the time left the LP relaxation may take (without it there
 is no plan, and at 50 x 15 it takes longer than everything before it)."""
 
+NEIGHBOURHOOD_NODES = 200
 NEIGHBOURHOOD_SHARE = 0.5
 NEIGHBOURHOOD_MIN_S = 1.0
 NEIGHBOURHOOD_LP_FACTOR = 2.0
-"""A neighbourhood MIP runs for at most `NEIGHBOURHOOD_LP_FACTOR` times the LP's seconds (at
-least `NEIGHBOURHOOD_MIN_S`), and under a time limit at most `NEIGHBOURHOOD_SHARE` of the time left:
-it is a start for the staged solve, not its replacement (on small instances the staged solve
-has a better plan within seconds anyway)."""
+"""A neighbourhood MIP explores at most `NEIGHBOURHOOD_NODES` nodes; under a time limit it
+also runs for at most `NEIGHBOURHOOD_LP_FACTOR` times the LP's seconds (at least
+`NEIGHBOURHOOD_MIN_S`) and `NEIGHBOURHOOD_SHARE` of the time left. It is a start for the
+staged solve, not its replacement (on small instances the staged solve has a better plan
+within seconds anyway). Without a time limit only the node limit applies, so that a solve
+gives the same plan on any machine."""
 
 NEIGHBOURHOOD_GAP = 0.01
 """Relative gap a neighbourhood MIP stops at (against its own bound), unless the solve's is looser."""
 
 RunFn = Callable[..., Run]
-"""`run(name, time_limit, gap, relax=None, bounds=None) -> Run`: one guarded HiGHS run."""
+"""`run(name, time_limit, gap, relax=None, bounds=None, node_limit=None) -> Run`: one guarded
+HiGHS run."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,8 @@ def construct(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callabl
     limit_s = max(NEIGHBOURHOOD_MIN_S, NEIGHBOURHOOD_LP_FACTOR * lp_run.seconds)
     for k, bounds in enumerate(neighbourhoods(lp, families, lp_run.x), start=1):
         share = left(NEIGHBOURHOOD_SHARE)
-        attempt = run("rounded", limit_s if share is None else min(limit_s, share),
-                      max(gap, NEIGHBOURHOOD_GAP), bounds=bounds)
+        attempt = run("rounded", None if share is None else min(limit_s, share),
+                      max(gap, NEIGHBOURHOOD_GAP), bounds=bounds, node_limit=NEIGHBOURHOOD_NODES)
         if attempt.x is not None:
             objective = _objective_if_feasible(lp, attempt.x)
             if objective is not None:
