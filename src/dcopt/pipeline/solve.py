@@ -41,9 +41,9 @@ from ..solver.highs import (
     OnPlan,
     SolveOptions,
     SolveOutcome,
-    Termination,
     highs_version,
 )
+from ..status import Status
 from ..version import __version__
 from .assemble import (
     existing_deployment_results,
@@ -132,13 +132,13 @@ class Pipeline:
         if any(d.static_infeasibilities for d in cases):
             return cases, None, None, timings
         if deadline.expired():  # no time left to build the model
-            return cases, None, SolveOutcome.without_run(Termination.time_limit), timings
+            return cases, None, SolveOutcome.without_run(Status.time_limit), timings
         t0 = time.perf_counter()
         try:
             self._build_or_update(cases, fixed, fixed_before)
         except KeyboardInterrupt:
             self.session = self.cases = None
-            return cases, None, SolveOutcome.without_run(Termination.interrupted), timings
+            return cases, None, SolveOutcome.without_run(Status.interrupted), timings
         timings.build_s = time.perf_counter() - t0
         outcome = self.session.solve(self.options, start=self._start, deadline=deadline, on_plan=on_plan)
         timings.handoff_s = outcome.handoff_s
@@ -169,11 +169,11 @@ class Pipeline:
         deadline = deadline if deadline is not None else Deadline(self.options.time_limit_s)
         cases, session, outcome, timings = self.run(inst, fixed, fixed_before, deadline=deadline, on_plan=on_plan)
         if session is None and outcome is not None:  # stopped before the model was built
-            return _no_plan(inst, self.options, outcome.termination.value, [], timings)
+            return _no_plan(inst, self.options, outcome.termination, [], timings)
         if session is None:
             lines = (_diagnosis(inst, self.options, deadline) if self.options.diagnose
                      else cases[0].static_infeasibilities)
-            return _no_plan(inst, self.options, "infeasible", lines, timings)
+            return _no_plan(inst, self.options, Status.infeasible, lines, timings)
         return solution_from_session(inst, cases, session, outcome, self.options, timings, deadline)
 
 
@@ -227,7 +227,7 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
     report = _report(options, outcome, session, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
-        diagnosis = _diagnosis(inst, options, deadline) if status == "infeasible" else []
+        diagnosis = _diagnosis(inst, options, deadline) if status is Status.infeasible else []
         return Solution(
             dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
             status=status, has_plan=False, message=message, solve_seconds=_total(timings),
@@ -258,7 +258,7 @@ def _case_solution(inst: Instance, e: CaseExtract) -> Solution:
     plan, tot, d = e.plan, e.totals, e.data
     return Solution(
         dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
-        status="optimal", has_plan=True, tco_usd=sum(e.model_npv_usd.values()),
+        status=Status.optimal, has_plan=True, tco_usd=sum(e.model_npv_usd.values()),
         costs_npv_usd=e.model_npv_usd, costs_nominal_usd=nominal_by_year(tot),
         sites=site_results(d, plan, tot), purchases=purchase_results(inst, plan),
         retirements=retirement_results(inst, plan), existing_deployments=existing_deployment_results(inst),
@@ -279,23 +279,23 @@ def _expected(inst: Instance, extracts: list[CaseExtract], solutions: list[Solut
     return expected_solution(inst, extracts, solutions)
 
 
-def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[str, str, float | None]:
-    status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
-    if status not in ("optimal", "time_limit", "interrupted"):
-        status = "error"
+def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[Status, str, float | None]:
+    status = outcome.termination
+    if status not in (Status.optimal, Status.time_limit, Status.interrupted):
+        status = Status.error
     gap = outcome.gap
     if outcome.bound is not None and outcome.objective is not None and objective != 0:
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
-    if status == "time_limit" and outcome.stopped_early:
+    if status is Status.time_limit and outcome.stopped_early:
         status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "
                        "little time left for another solver stage")
     else:
         status_text = "time limit reached"
     message = {
-        "optimal": f"optimal within a relative gap of {options.mip_gap:g}",
-        "time_limit": f"{status_text}: best plan found, {100 * (gap or 0):.3f} % above the best bound",
-        "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
-        "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
+        Status.optimal: f"optimal within a relative gap of {options.mip_gap:g}",
+        Status.time_limit: f"{status_text}: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        Status.interrupted: f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        Status.error: f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
     }[status]
     return status, message, gap
 
@@ -321,7 +321,7 @@ def _mark_inconsistent(solution: Solution, check: CheckReport, outcome: SolveOut
     why = ("HiGHS reported these warnings about the model's numbers: " + " ".join(warnings)
            if warnings else "the solver works to tolerances of about 1e-6 (relative), which numbers "
            "spanning many orders of magnitude can turn into visible violations")
-    solution.status = "error"
+    solution.status = Status.error
     solution.has_plan = False
     solution.message = (f"the solver returned an inconsistent plan: it fails the independent check "
                         f"({shown}). Likely cause: {why}. The plan is kept in this solution for "
@@ -337,16 +337,19 @@ def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> Non
         raise InternalError(f"bug: the model's cost items disagree with the plan's costing ({detail})")
 
 
-def _no_plan_status(termination: Termination) -> tuple[str, str]:
-    if termination is Termination.infeasible:
-        return "infeasible", "no plan exists: the instance is infeasible"
-    if termination is Termination.time_limit:
-        return "time_limit", "time limit reached before any plan was found"
-    if termination is Termination.interrupted:
-        return "interrupted", "interrupted before any plan was found"
-    if termination is Termination.unbounded:
-        return "error", "the model is unbounded (a bug: every decision is bounded)"
-    return "error", "HiGHS stopped without a plan"
+NO_PLAN_MESSAGES = {
+    Status.infeasible: "no plan exists: the instance is infeasible",
+    Status.time_limit: "time limit reached before any plan was found",
+    Status.interrupted: "interrupted before any plan was found",
+    Status.unbounded: "the model is unbounded (a bug: every decision is bounded)",
+}
+
+
+def _no_plan_status(termination: Status) -> tuple[Status, str]:
+    """A solution's status and message when the solve ended without a plan."""
+    status = termination if termination in (Status.infeasible, Status.time_limit, Status.interrupted) \
+        else Status.error
+    return status, NO_PLAN_MESSAGES.get(termination, "HiGHS stopped without a plan")
 
 
 def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsSession | None,
@@ -379,11 +382,12 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsS
     )
 
 
-def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list[str],
+def _no_plan(inst: Instance, options: SolveOptions, termination: Status, diagnosis: list[str],
              timings: Timings) -> Solution:
+    status, message = _no_plan_status(termination)
     return Solution(
         dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
-        status=status, has_plan=False, message=_no_plan_status(Termination(status))[1],
+        status=status, has_plan=False, message=message,
         diagnosis=diagnosis,
         solver=_report(options, None, None, timings),
     )

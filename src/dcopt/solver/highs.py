@@ -13,7 +13,6 @@ constructed before it in :mod:`.incumbent`.
 
 from __future__ import annotations
 
-import enum
 import io
 import sys
 import threading
@@ -28,6 +27,7 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from ..status import Status
 from .deadline import Deadline
 
 
@@ -61,24 +61,17 @@ class SolveOptions(BaseModel):
     )
 
 
-class Termination(str, enum.Enum):
-    """Why HiGHS stopped."""
-
-    optimal = "optimal"  # proven within the MIP gap
-    infeasible = "infeasible"
-    time_limit = "time_limit"
-    interrupted = "interrupted"  # Ctrl-C
-    unbounded = "unbounded"
-    error = "error"
+Termination = Status
+"""Former name of `dcopt.status.Status` (why HiGHS stopped is a `Status` too)."""
 
 
 _STATUS = {
-    highspy.HighsModelStatus.kOptimal: Termination.optimal,
-    highspy.HighsModelStatus.kInfeasible: Termination.infeasible,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: Termination.infeasible,
-    highspy.HighsModelStatus.kUnbounded: Termination.unbounded,
-    highspy.HighsModelStatus.kTimeLimit: Termination.time_limit,
-    highspy.HighsModelStatus.kInterrupt: Termination.interrupted,
+    highspy.HighsModelStatus.kOptimal: Status.optimal,
+    highspy.HighsModelStatus.kInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnbounded: Status.unbounded,
+    highspy.HighsModelStatus.kTimeLimit: Status.time_limit,
+    highspy.HighsModelStatus.kInterrupt: Status.interrupted,
 }
 
 
@@ -106,9 +99,9 @@ MIP_ABS_GAP = 1e-9
 let a small instance stop at a relative gap far above `mip_gap`."""
 
 
-def termination_of(model_status: Any) -> Termination:
-    """Map a HiGHS model status to a `Termination` (anything unexpected is an error)."""
-    return _STATUS.get(model_status, Termination.error)
+def termination_of(model_status: Any) -> Status:
+    """Map a HiGHS model status to a `Status` (anything unexpected is an error)."""
+    return _STATUS.get(model_status, Status.error)
 
 
 @dataclass
@@ -126,7 +119,7 @@ class StageReport:
 class SolveOutcome:
     """What a solve produced. `has_plan` is independent of `termination`."""
 
-    termination: Termination
+    termination: Status
     has_plan: bool
     objective: float | None  # model units (M$)
     bound: float | None
@@ -140,7 +133,7 @@ class SolveOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def without_run(cls, termination: Termination) -> SolveOutcome:
+    def without_run(cls, termination: Status) -> SolveOutcome:
         """Stopped before HiGHS ran (deadline passed, or Ctrl-C, while building the model)."""
         return cls(termination=termination, has_plan=False, objective=None, bound=None, gap=None,
                    handoff_s=0.0, solve_s=0.0, highs_status="not run")

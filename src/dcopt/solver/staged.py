@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..status import Status
 from .deadline import Deadline
 from .highs import (
     Clock,
@@ -26,7 +27,6 @@ from .highs import (
     SolveOptions,
     SolveOutcome,
     StageReport,
-    Termination,
     _gap,
     _objective_if_feasible,
     termination_of,
@@ -45,11 +45,11 @@ def solve_staged(session: HighsSession, options: SolveOptions, start: np.ndarray
     stages: list[StageReport] = []
     t0 = time.perf_counter()
     if deadline.expired():  # spent before the solver: no hand-off either
-        return _outcome(Termination.time_limit, None, stages, log, 0.0, t0)
+        return _outcome(Status.time_limit, None, stages, log, 0.0, t0)
     try:
         handoff_s = session.ensure_instance()
     except KeyboardInterrupt:
-        return _outcome(Termination.interrupted, None, stages, log, 0.0, t0)
+        return _outcome(Status.interrupted, None, stages, log, 0.0, t0)
     t0 = time.perf_counter()  # solve_s counts after the hand-off, as before
     clock.reserve = session.reserve_s(deadline)
     lp = session.highs.getLp()
@@ -59,12 +59,12 @@ def solve_staged(session: HighsSession, options: SolveOptions, start: np.ndarray
         termination = state.solve(start)
     except KeyboardInterrupt:  # outside a HiGHS run (those catch it themselves)
         clock.interrupted = True
-        termination = Termination.interrupted
+        termination = Status.interrupted
     session.last_plan = best.x
     return _outcome(termination, best, stages, log, handoff_s, t0, state.stopped_early)
 
 
-def _outcome(termination: Termination, best: Incumbent | None, stages: list[StageReport], log: io.StringIO,
+def _outcome(termination: Status, best: Incumbent | None, stages: list[StageReport], log: io.StringIO,
              handoff_s: float, t0: float, stopped_early: bool = False) -> SolveOutcome:
     has_plan = best is not None and best.x is not None
     bound = best.bound if best is not None else None
@@ -100,7 +100,7 @@ class _Staged:
         return self.session.run(self.options, self.clock, time_limit, gap, self.log,
                                 incumbent=self.best if plans else None, name=name, **kw)
 
-    def record(self, name: str, run: Run, global_bound: bool = True, plan: bool = True) -> Termination:
+    def record(self, name: str, run: Run, global_bound: bool = True, plan: bool = True) -> Status:
         if run.ran:
             self.stages.append(StageReport(name, self.session.highs.modelStatusToString(run.status),
                                            run.objective, run.bound, run.seconds))
@@ -114,22 +114,22 @@ class _Staged:
         b = self.best
         return b.objective is not None and b.bound is not None and _gap(b.objective, b.bound) <= self.options.mip_gap
 
-    def termination(self, last: Termination, infeasible: bool) -> Termination:
+    def termination(self, last: Status, infeasible: bool) -> Status:
         full = bool(self.stages) and self.stages[-1].name == "full"
-        if infeasible or (full and last is Termination.infeasible and self.best.x is None):
-            return Termination.infeasible  # the relaxation, or the whole MIP, has no plan
+        if infeasible or (full and last is Status.infeasible and self.best.x is None):
+            return Status.infeasible  # the relaxation, or the whole MIP, has no plan
         if self.clock.interrupted:
-            return Termination.interrupted
-        full_optimal = full and last is Termination.optimal
+            return Status.interrupted
+        full_optimal = full and last is Status.optimal
         if self.best.x is not None and (self.within_gap() or full_optimal):
-            return Termination.optimal
+            return Status.optimal
         if self.clock.deadline.limited:
-            return Termination.time_limit
+            return Status.time_limit
         return last
 
     # ---------------------------------------------------------------- the stages
 
-    def solve(self, start: np.ndarray | None) -> Termination:
+    def solve(self, start: np.ndarray | None) -> Status:
         s, options = self.session, self.options
         units = s.columns(s.staging.units)
         fixed = s.columns(s.staging.fixed)
@@ -147,11 +147,11 @@ class _Staged:
             families = Families(units, fixed, flexible, integer_columns(self.best.lp))
             made = construct(self._construction_run, self.best.lp, families, self.left, options.mip_gap)
             if made.infeasible:
-                return Termination.infeasible
+                return Status.infeasible
             if made.x is not None:
                 self.best.offer(made.x, made.objective, "rounded")
             if self.within_gap() or self.clock.over():
-                return self.termination(Termination.time_limit, False)
+                return self.termination(Status.time_limit, False)
         return self._stages(units, fixed, flexible)
 
     def _construction_run(self, name: str, time_limit: float | None, gap: float, **kw: Any) -> Run:
@@ -160,11 +160,11 @@ class _Staged:
         self.record(name, run, global_bound=name == "lp", plan=False)
         return run
 
-    def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Termination:
+    def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Status:
         options, best = self.options, self.best
         relaxed = self.run("relaxed", self.left(0.6), options.mip_gap, plans=False, relax=units, start=best.x)
         last = self.record("relaxed", relaxed, plan=False)
-        relaxed_infeasible = last is Termination.infeasible
+        relaxed_infeasible = last is Status.infeasible
         # a plan already within the gap of the relaxed stage's bound is the answer: no purchases stage
         if relaxed.has_plan and not self.within_gap() and not self.clock.over():
             def at_stage1(slack: float | None) -> tuple:
@@ -193,7 +193,7 @@ class _Staged:
         # a minute (20 s left: 97 s). So under a limit, with a plan, it runs only with at least
         # the relaxed stage's time left, and warm only with ten times that
         limited = self.clock.deadline.limited
-        easy = (termination_of(relaxed.status) is Termination.optimal
+        easy = (termination_of(relaxed.status) is Status.optimal
                 and (self.left() or 0.0) >= 10 * relaxed.seconds)
         warm = not limited or easy
         room = not limited or best.x is None or (self.left() or 0.0) >= relaxed.seconds
