@@ -18,13 +18,10 @@ from ..version import __version__
 from .common import (
     EXIT_NO_PLAN,
     EXIT_PLAN,
-    HIGHS_SEED,
-    MIP_GAP,
-    THREADS,
-    TIME_LIMIT,
-    UNMET_PENALTY,
     output_path,
     read_solution_file,
+    solve_option_flags,
+    solve_options_given,
 )
 from .common import guard as _guard
 
@@ -47,17 +44,8 @@ def main(debug: bool) -> None:
               help="Write the solution JSON here.")
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
-@click.option("--time-limit", type=TIME_LIMIT, default=None,
-              help="Wall-clock limit of the whole command (reading, solving, checking, writing), seconds "
-                   "(> 0): the best plan found by then is written.")
-@click.option("--mip-gap", type=MIP_GAP, default=None, help="Relative MIP gap (>= 0, default 1e-4).")
-@click.option("--threads", type=THREADS, default=None, help="HiGHS threads, 1 to 1024 (default: HiGHS's choice).")
-@click.option("--seed", type=HIGHS_SEED, default=None, help="HiGHS random seed (default 0).")
-@click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
-@click.option("--allow-unmet", "allow_unmet", type=UNMET_PENALTY, default=None, metavar="PENALTY_USD_PER_UNIT",
-              help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
-                   "plan with the shortfall priced, instead of failing.")
-@click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
+@solve_option_flags("time_limit_s", "mip_gap", "threads", "random_seed", "log", "allow_unmet_usd_per_perf",
+                    "diagnose")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
@@ -85,10 +73,9 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
 
     inst = load_instance(instance)
     _print_warnings(inst)
-    given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
-             "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
-             "diagnose": False if no_diagnose else None}
-    options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
+    options = SolveOptions(**solve_options_given(time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                                 seed=seed, log=log, allow_unmet=allow_unmet,
+                                                 no_diagnose=no_diagnose))
     if report_path is not None and time_limit is not None:  # time to draw the report after the solve
         clock = Deadline(time_limit - min(REPORT_RESERVE_S, REPORT_RESERVE_SHARE * time_limit), clock.start)
 
