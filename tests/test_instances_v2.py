@@ -84,10 +84,10 @@ def test_catalog_section8_fields():
         return next(p for p in fabrics[fabric]["ports"] if p["gbps"] == gbps)
 
     # co-packaged optics pay off at 1.6T (cheaper and cooler than DSP pluggables), not at 800G
-    # (linear-drive pluggables are cheaper there)
+    # (Ethernet's linear-drive pluggables are cheaper there)
     assert port("cpo_ethernet", 1600)["capex_usd_per_port"] < port("ethernet", 1600)["capex_usd_per_port"]
     assert port("cpo_ethernet", 1600)["watts_per_port"] < port("ethernet", 1600)["watts_per_port"]
-    assert port("ethernet_lpo", 800)["capex_usd_per_port"] < port("cpo_ethernet", 800)["capex_usd_per_port"]
+    assert port("ethernet", 800)["capex_usd_per_port"] < port("cpo_ethernet", 800)["capex_usd_per_port"]
 
     optics = {o["name"]: o for o in cat["dci_optics"]}
     assert set(optics) == {"400ZR", "800ZR", "400ZR-plus"}
