@@ -9,7 +9,8 @@ A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
 when a report is built, not when dcopt is.
 
-May import: `dcopt.instance`, `dcopt.results`, `dcopt.studies.results` (sweep tables).
+May import: `dcopt.instance`, `dcopt.model.items` (cost item labels), `dcopt.results`,
+`dcopt.studies.results` (sweep tables).
 """
 
 from __future__ import annotations

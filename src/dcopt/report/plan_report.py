@@ -14,35 +14,15 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from ..instance.schema import Instance
+from ..model.items import COST_ITEMS, item_label
 from ..results.solution import Solution
 from ..results.writers import csv_tables
 from . import charts as ch
 from . import html as h
 from .charts import Chart, Table
 
-ITEM_LABELS = {
-    "site_opening": "Opening sites (land, substation)",
-    "fabric_fixed": "Setting up a network fabric at a site",
-    "blocks": "Building data halls",
-    "deployments": "Buying GPUs with their network",
-    "energy": "Electricity",
-    "carbon": "Carbon price",
-    "fixed_opex": "Site running costs (staff, security, insurance)",
-    "facility_maintenance": "Facility maintenance",
-    "deployment_maintenance": "GPU maintenance",
-    "resale": "GPUs resold at end of life (credit)",
-    "existing_retirement": "Existing GPUs sold when retired (credit)",
-    "existing_residual": "Existing GPUs' value at the end (credit)",
-    "facility_salvage": "Facilities' remaining value at the end (credit)",
-}
-"""Plain names of the cost items of SPEC section 5 (unknown items show their key)."""
-
 MAX_TIMELINE_ROWS = 40
 """Above this many purchases, the refresh timeline combines purchases across sites."""
-
-
-def item_label(item: str) -> str:
-    return ITEM_LABELS.get(item, item.replace("_", " ").capitalize())
 
 
 def throughput_unit(solution: Solution, instance: Instance | None = None) -> str | None:
@@ -211,8 +191,8 @@ def cashflow_chart(s: Solution) -> Chart:
     years = sorted({*plan_years, *(y for v in s.costs_nominal_usd.values() for y in v)})
     end = plan_years[-1] if plan_years else None
     items = [k for k, v in s.costs_nominal_usd.items() if any(abs(x) >= 0.5 for x in v.values())]
-    colors = {k: c for k, c in zip(ITEM_LABELS, ch._PALETTE)}
-    colors.update({k: ch._PALETTE[(len(ITEM_LABELS) + i) % len(ch._PALETTE)]
+    colors = {k: c for k, c in zip(COST_ITEMS, ch._PALETTE)}
+    colors.update({k: ch._PALETTE[(len(COST_ITEMS) + i) % len(ch._PALETTE)]
                    for i, k in enumerate(k for k in items if k not in colors)})
     with ch.figure(4.0) as (fig, ax):
         pos = np.zeros(len(years))
