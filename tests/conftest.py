@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
-import os
 from pathlib import Path
 
 import pytest
+from refcases import shared_dir, shipped_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def cases_dir() -> Path | None:
-    """The reference cases: $DCOPT_CASES_DIR, else ../shared/cases next to the repository."""
-    env = os.environ.get("DCOPT_CASES_DIR")
-    for candidate in ([Path(env)] if env else []) + [REPO.parent / "shared" / "cases"]:
-        if (candidate / "expected.json").is_file():
-            return candidate
-    return None
-
-
-def reference_cases() -> list[tuple[str, dict]]:
-    folder = cases_dir()
-    if folder is None:
-        return []
-    expected = json.loads((folder / "expected.json").read_text())
-    return sorted(expected.items())
+def cases_dir() -> Path:
+    """A folder of the v1.1 reference cases, for tests that pick cases by name:
+    ../shared/cases (or $DCOPT_CASES_DIR) when present, else the copies shipped in
+    tests/reference_cases/. The tests of every case use `refcases.reference_cases`."""
+    return shared_dir() or shipped_dir()
 
 
 @pytest.fixture
 def cases() -> Path:
-    folder = cases_dir()
-    if folder is None:
-        pytest.skip("reference cases not found: set DCOPT_CASES_DIR or place shared/cases next to the repo")
-    return folder
+    return cases_dir()
 
 
 SMALL_INSTANCE: dict = {

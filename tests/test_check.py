@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, cases_dir, reference_cases
+from conftest import REPO, small_instance
+from refcases import case_path, ids, reference_cases
 
 import dcopt
 from dcopt.cli.main import main
@@ -38,10 +39,8 @@ def quickstart_solution(tmp_path_factory) -> dict:
 
 
 def case_file(name: str) -> Path:
-    folder = cases_dir()
-    if folder is None:
-        pytest.skip("reference cases not found: set DCOPT_CASES_DIR or place shared/cases next to the repo")
-    return folder / name
+    """A v1.1 reference case by name (the shared one when present, else the shipped copy)."""
+    return case_path(name)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +112,7 @@ def test_tco_altered(tmp_path, quickstart_solution):
     assert "cost item tco" in out
 
 
-def test_retirement_moved_within_its_years(tmp_path, cases, brownfield_solution):
+def test_retirement_moved_within_its_years(tmp_path, brownfield_solution):
     """The 8 GPUs retired at the start of 2026 retire in 2027 instead: still legal, but every
     running cost and the retirement credit change."""
     def edit(d):
@@ -121,18 +120,18 @@ def test_retirement_moved_within_its_years(tmp_path, cases, brownfield_solution)
         r["year"] = 2027
 
     assert {(r["year"], r["gpus"]) for r in brownfield_solution["retirements"]} == {(2026, 8), (2027, 24)}
-    code, out = check_edited(tmp_path, cases / "h3_existing_retirement.json", brownfield_solution, edit)
+    code, out = check_edited(tmp_path, case_file("h3_existing_retirement.json"), brownfield_solution, edit)
     assert code == 1
     assert "cost item existing_retirement" in out
     assert "cost item energy" in out
 
 
-def test_retirement_moved_past_its_deadline(tmp_path, cases, brownfield_solution):
+def test_retirement_moved_past_its_deadline(tmp_path, brownfield_solution):
     def edit(d):
         r = next(r for r in d["retirements"] if r["year"] == 2027)
         r["year"] = 2028
 
-    code, out = check_edited(tmp_path, cases / "h3_existing_retirement.json", brownfield_solution, edit)
+    code, out = check_edited(tmp_path, case_file("h3_existing_retirement.json"), brownfield_solution, edit)
     assert code == 1
     assert "retire_year [deployment 0, 2028]: retirement in 2028, allowed 2026..2027" in out
 
@@ -216,18 +215,21 @@ def test_gpu_outside_sale_years_with_a_year_map_price(tmp_path):
 CASES = reference_cases()
 
 
-@pytest.mark.parametrize(("name", "expected"), CASES, ids=[n for n, _ in CASES])
-def test_reference_case_solved_then_checked(tmp_path, cases, name, expected):
-    solution = dcopt.solve(cases / name, mip_gap=1e-9)
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_reference_case_solved_then_checked(tmp_path, case):
+    """Each case once: the shipped copies and ../shared/cases (see refcases.py)."""
+    expected = case.expected
+    solution = dcopt.solve(case.path, mip_gap=1e-9)
     path = tmp_path / "solution.json"
     write_json(solution, path)
-    result = run_check(cases / name, path)
-    assert result.exit_code == 0, result.output
-    report = check_solution(dcopt.load_instance(cases / name), read_solution(path))
+    result = run_check(case.path, path)
+    report = check_solution(dcopt.load_instance(case.path), read_solution(path))
     assert report.violations == [] and report.cost_differences == []
     if expected["tco_usd"] is None:
         assert not solution.has_plan and "nothing to check" in result.output
+        assert result.exit_code == 1 and "consistent" not in result.output
         return
+    assert result.exit_code == 0, result.output
     assert "consistent" in result.output
     assert report.recomputed_tco_usd == pytest.approx(report.reported_tco_usd, rel=1e-6)
     assert report.recomputed_tco_usd == pytest.approx(expected["tco_usd"], rel=1e-6)
@@ -249,3 +251,20 @@ def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
     assert "bug: the plan found fails the independent check" in result.output
     assert "grid [tx-abilene, 2026]: injected" in result.output
     assert not out.exists()
+
+
+def test_a_solution_without_a_plan_has_nothing_to_check(tmp_path):
+    """Not "consistent" (issue 9): nothing was checked, exit 1."""
+    inst = small_instance()
+    inst["demand"]["training"] = {"2026": 1e6}  # far beyond the grid
+    inst_path = tmp_path / "inst.json"
+    inst_path.write_text(json.dumps(inst))
+    solution = dcopt.solve(inst_path, diagnose=False)
+    assert not solution.has_plan
+    path = tmp_path / "solution.json"
+    write_json(solution, path)
+    result = run_check(inst_path, path)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == ("nothing to check: the solution has no plan (status infeasible: "
+                                     "no plan exists: the instance is infeasible)")
+    assert not check_solution(dcopt.load_instance(inst_path), solution).ok

@@ -14,10 +14,12 @@ from conftest import REPO, cases_dir, small_instance
 
 import dcopt
 from dcopt.cli.main import main
+from dcopt.docgen import plan_format_markdown
 from dcopt.model.items import SPEC5_ITEMS as COST_ITEMS
 from dcopt.plan.costing import cost_plan, cost_plan_by_site
 from dcopt.plan.format import Plan
-from dcopt.studies.evaluate import evaluate, load_plan, plan_format_markdown
+from dcopt.plan.io import load_plan
+from dcopt.studies.evaluate import evaluate
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
 QUICKSTART_PLAN = REPO / "instances" / "quickstart-plan.json"
@@ -246,7 +248,7 @@ def test_plan_format_doc_is_up_to_date():
     # the checkout's docs, not the installed package's neighbourhood (CI installs a wheel)
     committed = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
     assert committed == plan_format_markdown(), \
-        "docs/plan-format.md is stale: run python -m dcopt.studies.evaluate --docs"
+        "docs/plan-format.md is stale: run python -m dcopt.docgen"
 
 
 def test_plan_format_doc_lists_every_field():

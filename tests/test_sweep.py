@@ -5,9 +5,11 @@ LocalCluster alike (the `backend` fixture)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -28,7 +30,7 @@ from dcopt.instance.paths import SweepInputError, apply, base_value, instance_do
 from dcopt.model.items import SPEC5_ITEMS as COST_ITEMS
 from dcopt.studies.breakeven import breakeven
 from dcopt.studies.designs import parse_vary, points
-from dcopt.studies.results import read_results
+from dcopt.studies.results import ResultsFileLocked, ResultsLock, read_results
 from dcopt.studies.sweep import PointRunner, prepare_sweep, sweep
 
 QUICKSTART = REPO / "instances" / "quickstart.json"
@@ -172,7 +174,7 @@ def test_bad_values_are_input_errors(design, text, words):
 
 
 def test_values_outside_a_field_range_are_input_errors():
-    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be > -1"):
+    with pytest.raises(SweepInputError, match=r"finance.discount_rate.*value -2 .*must be >= -0.1 and <= 1"):
         prepare_sweep(QUICKSTART, ["finance.discount_rate=-2:0.1:3"])
 
 
@@ -239,13 +241,15 @@ def test_failed_points_are_recorded_and_the_sweep_goes_on(backend, tmp_path):
 
 
 def test_invalid_sampled_values_are_recorded():
-    # a wide normal draws discount rates <= -1 for some points: those rows are "invalid"
+    # a wide normal draws discount rates outside their range [-0.1, 1] for some points: those
+    # rows are "invalid"
     df = sweep(two_cooling_instance(), ["finance.discount_rate=normal:0:1"], design="mc", samples=6,
                seed=1, **EXACT)
     rates = df["param:finance.discount_rate"]
-    assert (df.loc[rates <= -1, "status"] == "invalid").all() and (rates <= -1).any()
-    assert (df.loc[rates > -1, "status"] == "optimal").all()
-    assert df.loc[rates <= -1, "message"].str.contains("finance.discount_rate").all()
+    outside = ~rates.between(-0.1, 1)
+    assert (df.loc[outside, "status"] == "invalid").all() and outside.any() and (~outside).any()
+    assert (df.loc[~outside, "status"] == "optimal").all()
+    assert df.loc[outside, "message"].str.contains("finance.discount_rate").all()
 
 
 def _comparable(df: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +305,213 @@ def test_killed_sweep_resumed_from_the_cli_matches_an_uninterrupted_run(tmp_path
     done = subprocess.run([*cmd, "--resume"], check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(_comparable(read_results(out)), _comparable(full), rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- killed sweeps: no workers left
+
+
+POLL_S = 0.1
+"""Polls below sleep this long between looks; each wait is a number of polls, generous
+for a loaded machine, and ends as soon as its condition holds."""
+
+
+def _alive(pid: int) -> bool:
+    """Process `pid` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        import psutil
+    except ImportError:  # psutil comes with the dask extra; without it, /proc (Linux)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    try:
+        return psutil.Process(pid).status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    """Pids of the live child processes of `pid`."""
+    try:
+        import psutil
+    except ImportError:
+        kids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+                kids.append(int(stat.parent.name))
+        return kids
+    try:
+        return [c.pid for c in psutil.Process(pid).children() if _alive(c.pid)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _poll(condition, polls: int) -> bool:
+    """Look up to `polls` times, POLL_S apart; True as soon as `condition()` holds."""
+    for _ in range(polls):
+        if condition():
+            return True
+        time.sleep(POLL_S)
+    return bool(condition())
+
+
+def _kill_all(pids) -> None:
+    """Clean-up after a failed test: the processes it started, by pid."""
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from dcopt.cli.main import main; main()", *args]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_killed_sweep_leaves_no_worker_processes(tmp_path):
+    """SIGKILL of `dcopt sweep --jobs 2` mid-sweep: its worker processes end too (they used
+    to go on solving, and then wait for work forever)."""
+    out = tmp_path / "results.csv"
+    proc = subprocess.Popen(_cli("sweep", str(QUICKSTART), "--vary",
+                                 "sites[name=tx-abilene].electricity_usd_per_mwh=40:120:1000",
+                                 "--jobs", "2", "--no-progress", "-o", str(out)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        def working() -> bool:  # both workers started, and at least one point finished
+            workers[:] = _children(proc.pid)
+            return len(workers) >= 2 and out.exists() and len(out.read_text().splitlines()) >= 2
+
+        assert _poll(working, polls=1200), f"the sweep did not get going: children {workers}"
+        assert proc.poll() is None, "the sweep ended before it was killed"
+        workers = _children(proc.pid)  # the workers (and multiprocessing's resource tracker)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        gone = _poll(lambda: not any(_alive(w) for w in workers), polls=600)
+        assert gone, f"worker processes still running after the sweep was killed: " \
+                     f"{[w for w in workers if _alive(w)]}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _kill_all(workers)
+
+
+MIDDLE = """
+import multiprocessing, os, sys, time
+from pathlib import Path
+from dcopt.studies import parent_watch
+
+def worker(parent_pid, mode, ready):
+    if mode == "watchdog":
+        parent_watch.die_with_parent(parent_pid, kernel=False)  # the portable fallback alone
+    else:
+        assert parent_watch.set_parent_death_signal()  # the Linux kernel alone
+    Path(ready).write_text(str(os.getpid()))
+    time.sleep(600)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("spawn").Process(
+        target=worker, args=(os.getpid(), sys.argv[1], sys.argv[2]))
+    child.start()
+    child.join()
+"""
+
+
+@pytest.mark.parametrize("mode", [
+    "watchdog",
+    pytest.param("kernel", marks=pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                                    reason="PR_SET_PDEATHSIG is Linux only")),
+])
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_each_way_of_dying_with_the_parent_works_alone(tmp_path, mode):
+    """A spawned worker with only the watchdog thread, or only the kernel's parent-death
+    signal, ends when its parent is killed."""
+    script = tmp_path / "middle.py"
+    script.write_text(MIDDLE)
+    ready = tmp_path / "ready"
+    parent = subprocess.Popen([sys.executable, str(script), mode, str(ready)], cwd=tmp_path)
+    worker = None
+    try:
+        assert _poll(lambda: ready.exists() and ready.read_text() != "", polls=1200), "no worker"
+        worker = int(ready.read_text())
+        assert _alive(worker) and parent.poll() is None
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        assert _poll(lambda: not _alive(worker), polls=600), f"worker {worker} outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        _kill_all([worker] if worker else [])
+
+
+# --------------------------------------------------------------------------- one run per results file
+
+
+def test_a_sweep_on_a_locked_results_file_exits_2_naming_it(tmp_path):
+    """While another run holds the results file's lock, `dcopt sweep --resume` (or a fresh
+    run, or --overwrite) on it stops before solving anything: exit 2, naming the file."""
+    path = _write(tmp_path, two_cooling_instance())
+    out = tmp_path / "r.csv"
+    sweep(two_cooling_instance(), ["demand=1,1.5"], output=out, **EXACT)  # a finished sweep
+    before = out.read_bytes()
+    holder = ResultsLock(out)
+    holder.acquire()  # another run, as far as the lock can tell (a separate open file)
+    try:
+        for extra in (["--resume"], ["--overwrite"], []):
+            result = CliRunner().invoke(cli_main, ["sweep", str(path), "--vary", "demand=1,1.5",
+                                                   "--jobs", "1", "--no-progress", "-o", str(out), *extra])
+            assert result.exit_code == 2, result.output
+            assert f"{out} is locked: another dcopt run (pid {os.getpid()}) holds it" in result.output
+            assert "Traceback" not in result.output
+        with pytest.raises(ResultsFileLocked, match="another dcopt run"):
+            sweep(two_cooling_instance(), ["demand=1,1.5"], output=out, resume=True, **EXACT)
+    finally:
+        holder.release()
+    assert out.read_bytes() == before  # untouched
+    resumed = CliRunner().invoke(cli_main, ["sweep", str(path), "--vary", "demand=1,1.5", "--jobs", "1",
+                                            "--no-progress", "--resume", "-o", str(out)])
+    assert resumed.exit_code == 0, resumed.output  # the lock is free again
+    assert not (tmp_path / "r.csv.lock").exists()  # and its file is removed when released
+
+
+def test_two_sweeps_on_one_results_file(tmp_path):
+    """A second `dcopt sweep --resume` while the first still runs is refused (exit 2) and
+    solves nothing; once the first is killed, its stale lock file does not block a resume."""
+    out = tmp_path / "results.csv"
+    args = ["sweep", str(QUICKSTART), "--vary", "sites[name=tx-abilene].electricity_usd_per_mwh=40:120:1000",
+            "--jobs", "1", "--no-progress", "-o", str(out)]
+    first = subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = None
+    try:
+        assert _poll(lambda: out.exists() and len(out.read_text().splitlines()) >= 2, polls=1200)
+        second = subprocess.Popen(_cli(*args, "--resume"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        stopped = _poll(lambda: second.poll() is not None, polls=1200)
+        assert stopped, "the second sweep did not stop: it is solving the same points again"
+        assert first.poll() is None, "the first sweep ended before the second started"
+        err = second.stderr.read()
+        assert second.returncode == 2, err
+        assert f"{out} is locked: another dcopt run (pid {first.pid}) holds it" in err
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if second is not None:
+            second.stderr.close()
+    assert (tmp_path / "results.csv.lock").exists()  # left by the killed run, but not locked
+    lock = ResultsLock(out)
+    lock.acquire()
+    lock.release()
 
 
 # --------------------------------------------------------------------------- break-even
@@ -362,7 +573,7 @@ def test_cli_sweep_exits_1_when_a_point_has_no_plan(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--vary", "sites[name=nowhere].block_mw=1,2"], ["sites[name=nowhere].block_mw", "s1"]),
-    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be > -1"]),
+    (["--vary", "finance.discount_rate=-3,0.1"], ["finance.discount_rate", "must be >= -0.1 and <= 1"]),
     (["--vary", "demand=1,2", "--resume"], ["--resume needs -o"]),
 ])
 def test_cli_sweep_invalid_input_exits_2_naming_it(tmp_path, args, words):

@@ -183,18 +183,23 @@ CASES: list[tuple[str, Callable[[dict], None], str, tuple[str, ...], tuple[str, 
      "demand.inference[0].perf.2026", (">= 0",), (">= 0",)),
     ("negative-carbon-price", put("finance.carbon_price_usd_per_t", -1), "finance.carbon_price_usd_per_t",
      (">= 0",), (">= 0",)),
-    ("zero-block-mw", put("sites.0.block_mw", 0), "sites[0].block_mw", ("> 0",), ("> 0",)),
-    ("zero-pue", put("catalog.cooling.0.pue", 0), "catalog.cooling[0].pue", ("> 0",), ("> 0",)),
-    ("zero-pue-override", put("sites.0.pue_overrides", {"air": 0}), "sites[0].pue_overrides.air", ("> 0",),
-     ("> 0",)),
-    ("zero-rack-kw", put("catalog.densities.0.rack_kw", 0), "catalog.densities[0].rack_kw", ("> 0",), ("> 0",)),
+    ("zero-block-mw", put("sites.0.block_mw", 0), "sites[0].block_mw", (">= 0.01 and <= 10000", "got 0"),
+     (">= 0.01",)),
+    ("zero-pue", put("catalog.cooling.0.pue", 0), "catalog.cooling[0].pue", (">= 1 and <= 5",), (">= 1",)),
+    ("pue-below-one", put("catalog.cooling.0.pue", 0.95), "catalog.cooling[0].pue", (">= 1", "0.95"),
+     ("at least 1",)),
+    ("zero-pue-override", put("sites.0.pue_overrides", {"air": 0}), "sites[0].pue_overrides.air", (">= 1",),
+     (">= 1",)),
+    ("zero-rack-kw", put("catalog.densities.0.rack_kw", 0), "catalog.densities[0].rack_kw", (">= 0.1",),
+     (">= 0.1 and <= 10000",)),
     ("zero-system-kw", put("catalog.gpus.0.system_kw_per_gpu", 0), "catalog.gpus[0].system_kw_per_gpu",
-     ("> 0",), ("> 0",)),
+     (">= 0.01 and <= 100",), (">= 0.01",)),
     ("zero-depreciation", put("catalog.gpus.0.depreciation_years", 0), "catalog.gpus[0].depreciation_years",
-     ("> 0",), ("> 0",)),
-    ("zero-facility-life", put("finance.facility_life_years", 0), "finance.facility_life_years", ("> 0",),
-     ("> 0",)),
-    ("discount-rate-minus-one", put("finance.discount_rate", -1), "finance.discount_rate", ("> -1",), ("> -1",)),
+     (">= 1 and <= 30",), (">= 1",)),
+    ("zero-facility-life", put("finance.facility_life_years", 0), "finance.facility_life_years", (">= 1",),
+     (">= 1 and <= 100",)),
+    ("discount-rate-minus-one", put("finance.discount_rate", -1), "finance.discount_rate", (">= -0.1",),
+     (">= -0.1 and <= 1",)),
     ("nan-discount-rate", put("finance.discount_rate", float("nan")), "finance.discount_rate", ("finite",),
      ("finite",)),
     ("load-factor-above-one", put("options.load_factor", 1.2), "options.load_factor", ("<= 1", "1.2"), ("<= 1",)),
@@ -258,6 +263,44 @@ CASES: list[tuple[str, Callable[[dict], None], str, tuple[str, ...], tuple[str, 
     ("missing-catalog-file", put("catalog", "catalogs/missing.json"), "catalog", ("not found", "missing.json"),
      ("relative to",)),
     ("catalog-wrong-type", put("catalog", 5), "catalog", ("object",), ("shipped",)),
+    # hostile numbers: finite, but beyond anything physical (issue 9); the message states the range
+    ("gpu-price-1e308", put("catalog.gpus.0.price_usd_per_gpu", 1e308), "catalog.gpus[0].price_usd_per_gpu",
+     (">= 0 and <= 1e7", "1e308"), (">= 0 and <= 1e7",)),
+    ("gpu-price-map-1e308", put("catalog.gpus.0.price_usd_per_gpu", {"2026": 1e308}),
+     "catalog.gpus[0].price_usd_per_gpu.2026", ("<= 1e7",), ("<= 1e7",)),
+    ("demand-1e-7", put("demand.training.2026", 1e-7), "demand.training.2026", ("0, or >= 0.001 and <= 1e12",),
+     ("smaller unit",)),
+    ("demand-below-a-hundredth-of-a-gpu", both(put("catalog.gpus.0.training_perf", 100),
+                                               put("demand.training.2026", 0.5)),
+     "demand.training.2026", ("0.5", "of one GPU's training throughput", "catalog.gpus[0].training_perf"),
+     ("unit of the GPUs' throughput",)),
+    ("inference-demand-below-a-hundredth-of-a-gpu",
+     both(put("catalog.gpus.0.inference_perf", 1e4), put("demand.inference", [{"region": "us-east",
+                                                                              "perf": {"2026": 1}}])),
+     "demand.inference[0].perf.2026", ("0.00011 of one GPU", "inference", "9000 per GPU"),
+     ("at least 0.01 of one GPU",)),
+    ("demand-1e15", put("demand.training.2026", 1e15), "demand.training.2026", ("<= 1e12", "1e15"), ("<= 1e12",)),
+    ("demand-1e308", put("demand.inference", [{"region": "us-east", "perf": {"2026": 1e308}}]),
+     "demand.inference[0].perf.2026", ("<= 1e12",), ("<= 1e12",)),
+    ("electricity-1e308", put("sites.0.electricity_usd_per_mwh", 1e308), "sites[0].electricity_usd_per_mwh",
+     ("<= 10000",), ("<= 10000",)),
+    ("density-1e-9", put("catalog.densities.0.rack_kw", 1e-9), "catalog.densities[0].rack_kw",
+     (">= 0.1 and <= 10000", "1e-9"), (">= 0.1",)),
+    ("huge-int-year", put("catalog.gpus.0.first_year", -10**30), "catalog.gpus[0].first_year",
+     (">= 1900 and <= 2200", "-1e30"), (">= 1900",)),
+    ("float-year", put("horizon.end_year", -1e30), "horizon.end_year", ("whole number",), ("whole",)),
+    ("year-key-out-of-range", put("demand.training", {"0001": 5}), "demand.training", ("'0001'", "1900"),
+     ("calendar years",)),
+    ("horizon-too-long", put("horizon.end_year", 2200), "horizon.end_year", ("175 years", "50"), ("at most 50",)),
+    ("discount-rate-near-minus-one", put("finance.discount_rate", -0.99), "finance.discount_rate",
+     (">= -0.1 and <= 1",), ("-10 %",)),
+    ("load-factor-zero", put("options.load_factor", 0), "options.load_factor", ("> 0 and <= 1",),
+     ("electricity",)),
+    ("life-choice-huge", put("options.life_choices_years", [3, 10**6]), "options.life_choices_years[1]",
+     ("<= 30",), ("<= 30",)),
+    ("carbon-intensity-absurd", put("sites.0.carbon_kg_per_mwh", 1e9), "sites[0].carbon_kg_per_mwh",
+     ("<= 2000",), ("<= 2000",)),
+    ("existing-gpus-huge", existing(gpus=8 * 10**20), "existing.deployments[0].gpus", ("<= 1e8",), ("<= 1e8",)),
 ]
 
 
@@ -299,7 +342,7 @@ def test_catalog_file_is_checked_too(tmp_path):
     write(tmp_path, cat, "cat.json")
     data = base()
     data["catalog"] = "cat.json"
-    assert_invalid(write(tmp_path, data), "catalog.cooling[0].pue", ("> 0", "cat.json"), ())
+    assert_invalid(write(tmp_path, data), "catalog.cooling[0].pue", (">= 1", "cat.json"), ())
 
 
 def test_malformed_catalog_file(tmp_path):
@@ -403,6 +446,37 @@ def test_reference_cases_validate(cases):
         assert stdout.startswith(f"{file}: valid")
 
 
+def _range_errors(file: Path) -> list[tuple]:
+    """Errors of `file` other than unknown or missing keys: values outside a field's range.
+    Files of the v2 format (../shared/cases/v2) use fields that this version does not have;
+    their values of the fields it has must still be in range."""
+    from pydantic import ValidationError
+
+    from dcopt.instance.catalogs import find_catalog
+
+    data = json.loads(file.read_text())
+    if isinstance(data.get("catalog"), str):
+        data["catalog"] = json.loads(find_catalog(data["catalog"], file.parent).read_text())
+    try:
+        Instance.model_validate(data)
+    except ValidationError as exc:
+        return [(e["loc"], e["msg"]) for e in exc.errors(include_url=False)
+                if e["type"] not in ("extra_forbidden", "missing")]
+    return []
+
+
+def test_every_shipped_and_reference_instance_is_within_the_ranges():
+    repo = Path(__file__).resolve().parent.parent
+    files = sorted((repo / "instances").glob("*.json"))
+    folder = cases_dir()
+    if folder is not None:
+        files += sorted(folder.glob("*.json")) + sorted((folder / "v2").glob("*.json"))
+    files = [f for f in files if f.name != "expected.json" and not f.name.endswith("-plan.json")]
+    assert len(files) >= 5
+    bad = {f.name: errors for f in files if (errors := _range_errors(f))}
+    assert not bad
+
+
 def test_base_is_valid(tmp_path):
     code, _stdout, stderr = run(["validate", str(write(tmp_path, base()))])
     assert code == 0, stderr
@@ -416,3 +490,186 @@ def test_schema_prints_json_matching_instance():
     assert set(schema["required"]) == {"horizon", "finance", "catalog", "sites"}
     assert schema["additionalProperties"] is False
     assert {"type": "string"} in schema["properties"]["catalog"]["anyOf"]
+
+
+# --------------------------------------------------------------------------- hostile text and structure (issue 9)
+
+
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_deeply_nested_instance_is_invalid_input(tmp_path, depth):
+    text = json.dumps(base())[:-1] + f', "name": {_deep(depth)}}}'
+    stderr = assert_invalid(write(tmp_path, text), "name[0]" + "[0]" * 30 if depth == 40 else "$", ("nested",),
+                            ("brackets",))
+    assert count(stderr) == 1
+
+
+@pytest.mark.parametrize("depth", [40, 1000])
+def test_deeply_nested_catalog_file_is_invalid_input(tmp_path, depth):
+    cat = json.dumps(BASE["catalog"])[:-1] + f', "description": {_deep(depth)}}}'
+    write(tmp_path, cat, "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    stderr = assert_invalid(write(tmp_path, data), "catalog.description[0]" + "[0]" * 30 if depth == 40
+                            else "catalog", ("nested", "cat.json"), ("brackets",))
+    assert count(stderr) == 1
+
+
+def test_deeply_nested_dict_is_an_instance_error():
+    from dcopt.instance.errors import InstanceError
+    from dcopt.instance.io import load_instance
+
+    data = base()
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    data["sites"][0]["serves_regions"] = nested
+    with pytest.raises(InstanceError, match="nested more than 32 levels"):
+        load_instance(data)
+
+
+@pytest.mark.parametrize(("edit", "path"), [
+    (put("name", "plant \ud800"), "name"),
+    (put("sites.0.name", "s\udc801"), "sites[0].name"),
+    (put("catalog.gpus.0.source", "\udfff"), "catalog.gpus[0].source"),
+    (put("sites.0.\ud83dregion", 1), "sites[0].\\ud83dregion"),
+], ids=["instance-name", "site-name", "free-text", "key"])
+def test_lone_surrogate_is_invalid_input(tmp_path, edit, path):
+    data = base()
+    edit(data)
+    stderr = assert_invalid(write(tmp_path, data), path, ("lone surrogate",), ("remove it",))
+    assert "\ud800" not in stderr and "\udc80" not in stderr
+
+
+def test_lone_surrogate_and_other_problems_reported_together(tmp_path):
+    data = base()
+    data["name"] = "\ud800"
+    data["sites"][0]["block_mw"] = 0
+    stderr = assert_invalid(write(tmp_path, data), "name", ("surrogate",))
+    assert set(problems(stderr)) == {"name", "sites[0].block_mw"}
+
+
+def test_integer_of_thousands_of_digits_is_invalid_input(tmp_path):
+    text = json.dumps(base()).replace('"block_mw": 0.1', '"block_mw": ' + "9" * 5000)
+    assert_invalid(write(tmp_path, text), "$", ("digits",), ("significant digits",))
+
+
+def test_huge_integer_from_python_is_shown_short():
+    from dcopt.instance.errors import InstanceError
+    from dcopt.instance.io import load_instance
+
+    data = base()
+    data["sites"][0]["max_facility_mw"] = 10**5000
+    with pytest.raises(InstanceError) as err:
+        load_instance(data)
+    [problem] = err.value.problems
+    assert problem.path == "sites[0].max_facility_mw"
+    assert "5001-digit number" in problem.message and len(problem.message) < 120
+
+
+@pytest.mark.parametrize("ref", ["a\x00b", "x" * 5000, "dir/\x00.json"])
+def test_catalog_name_the_file_system_cannot_hold(tmp_path, ref):
+    data = base()
+    data["catalog"] = ref
+    assert_invalid(write(tmp_path, data), "catalog", ("catalog",), ("path",))
+
+
+# --------------------------------------------------------------------------- a catalog file's problems (issue 9)
+
+
+@pytest.mark.parametrize(("catalog_text", "path", "words"), [
+    ('{"gpus": [}', "catalog", ("malformed JSON", "line 1")),
+    (b"\xff\xfe{}", "catalog", ("not UTF-8",)),
+    ("[1, 2]", "catalog", ("JSON object",)),
+    (json.dumps({**BASE["catalog"], "colour": "red"}), "catalog.colour", ("unknown key",)),
+    (json.dumps({**BASE["catalog"], "densities": [{"rack_kw": 1e-9, "capex_usd_per_rack": 1}]}),
+     "catalog.densities[0].rack_kw", (">= 0.1",)),
+], ids=["malformed", "not-utf8", "not-an-object", "unknown-key", "out-of-range"])
+def test_catalog_file_problems_are_headed_with_the_instance(tmp_path, catalog_text, path, words):
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    cat = folder / "cat.json"
+    if isinstance(catalog_text, bytes):
+        cat.write_bytes(catalog_text)
+    else:
+        cat.write_text(catalog_text)
+    data = base()
+    data["catalog"] = "catalogs/cat.json"
+    file = write(tmp_path, data)
+    stderr = assert_invalid(file, path, words)
+    heading = stderr.splitlines()[0]
+    assert heading.startswith(f"{file} (catalog {cat}): invalid instance"), heading
+    assert str(cat) in problems(stderr)[path][0]
+
+
+def test_instance_problems_with_a_catalog_file_name_only_the_instance(tmp_path):
+    write(tmp_path, BASE["catalog"], "cat.json")
+    data = base()
+    data["catalog"] = "cat.json"
+    data["sites"][0]["block_mw"] = 0
+    file = write(tmp_path, data)
+    stderr = assert_invalid(file, "sites[0].block_mw")
+    assert stderr.splitlines()[0].startswith(f"{file}: invalid instance")
+
+
+# --------------------------------------------------------------------------- every problem at once (issue 9)
+
+
+def test_typo_zero_block_and_duplicate_site_are_three_problems_at_once(tmp_path):
+    data = base()
+    data["sites"][0]["carbon_kg_per_MWh"] = data["sites"][0].pop("carbon_kg_per_mwh")  # a typo
+    data["sites"][0]["block_mw"] = 0                                                    # out of range
+    data["sites"].append(copy.deepcopy(BASE["sites"][0]))                               # duplicate name
+    stderr = assert_invalid(write(tmp_path, data), "sites[1].name", ("duplicate", "'s1'"))
+    assert set(problems(stderr)) == {"sites[0].carbon_kg_per_MWh", "sites[0].block_mw", "sites[1].name"}
+    assert count(stderr) == 3
+
+
+def test_cross_field_checks_use_what_could_be_validated(tmp_path):
+    data = base()
+    data["horizon"]["end_year"] = 2027
+    data["finance"]["discount_rate"] = "8%"                                      # invalid elsewhere
+    data["catalog"]["gpus"].append({**BASE["catalog"]["gpus"][0], "unit_gpus": 0})  # duplicate, bad unit
+    data["sites"][0]["electricity_usd_per_mwh"] = {"2026": -1}                  # negative, misses 2027
+    data["sites"][0]["allowed_cooling"] = ["dlc"]
+    data["existing"] = {"deployments": [{**DEPLOYMENT, "gpus": 12, "fabric": "ib", "rack_kw": "20"}]}
+    stderr = assert_invalid(write(tmp_path, data), "catalog.gpus[1].name")
+    assert set(problems(stderr)) == {
+        "finance.discount_rate", "catalog.gpus[1].unit_gpus", "catalog.gpus[1].name",
+        "sites[0].electricity_usd_per_mwh.2026", "sites[0].electricity_usd_per_mwh",
+        "sites[0].allowed_cooling[0]", "existing.deployments[0].rack_kw", "existing.deployments[0].gpus",
+        "existing.deployments[0].fabric",
+    }
+
+
+def test_no_unknown_name_is_claimed_when_a_name_is_itself_invalid(tmp_path):
+    data = base()
+    data["catalog"]["cooling"].append({**BASE["catalog"]["cooling"][0], "name": 7})  # meant 'dlc'?
+    data["sites"][0]["allowed_cooling"] = ["dlc"]
+    stderr = assert_invalid(write(tmp_path, data), "catalog.cooling[1].name")
+    assert set(problems(stderr)) == {"catalog.cooling[1].name"}
+
+
+def test_a_huge_catalog_file_is_not_read(tmp_path):
+    """A catalog path may name any file (e.g. a device or /proc file): beyond 100 MiB it is
+    refused before reading."""
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as fh:  # sparse: no disk used
+        fh.truncate(101 * 2**20)
+    data = base()
+    data["catalog"] = "huge.json"
+    assert_invalid(write(tmp_path, data), "catalog", ("larger than 100 MiB",), ("path",))
+
+
+@pytest.mark.parametrize("catalog", ["missing.json", "no_such_catalog", "bad.json"])
+def test_a_catalog_that_cannot_be_read_and_other_problems_come_together(tmp_path, catalog):
+    write(tmp_path, '{"gpus": [}', "bad.json")
+    data = base()
+    data["catalog"] = catalog
+    data["sites"][0]["block_mw"] = 0
+    data["sites"].append(copy.deepcopy(BASE["sites"][0]))
+    stderr = assert_invalid(write(tmp_path, data), "catalog", ())
+    assert set(problems(stderr)) == {"catalog", "sites[0].block_mw", "sites[1].name"}

@@ -5,7 +5,10 @@ never `dcopt.cli`, which imports them."""
 from __future__ import annotations
 
 import functools
+import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -13,6 +16,57 @@ import click
 from ..instance.errors import InstanceError
 
 EXIT_PLAN, EXIT_NO_PLAN, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
+
+
+# --------------------------------------------------------------------------- option values
+# Every option value is checked by click while parsing: a bad value is a usage error (exit 2,
+# the option and the allowed values named, no traceback), never an error deep in a solve.
+
+
+class FiniteFloat(click.FloatRange):
+    """A float range that also rejects nan and inf (click's FloatRange lets nan through)."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+TIME_LIMIT = FiniteFloat(min=0, min_open=True)
+"""Seconds, > 0."""
+MIP_GAP = FiniteFloat(min=0)
+THREADS = click.IntRange(1, 1024)
+"""HiGHS threads: tens of thousands make HiGHS hang while starting them."""
+HIGHS_SEED = click.IntRange(0, 2**31 - 1)
+"""HiGHS's random_seed range."""
+UNMET_PENALTY = FiniteFloat(min=0, max=1e9)
+"""USD per unit of throughput per year; beyond 1e9 the penalty swamps the model's costs."""
+
+
+def output_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Callback of an option naming a file or folder dcopt writes: checked before any work
+    (a missing folder is created), so that a finished solve is not lost at the end."""
+    if value is None:
+        return value
+    path = Path(value)
+    folder = path if getattr(param.type, "file_okay", True) is False else path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot create the folder {folder}: {exc.strerror or exc}",
+                                 ctx=ctx, param=param) from None
+    try:  # the one sure test: write a file there
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write into the folder {folder}: {exc.strerror or exc}",
+                                 ctx=ctx, param=param) from None
+    if path.exists() and not path.is_dir() and not os.access(path, os.W_OK):
+        raise click.BadParameter(f"{path} exists and cannot be written", ctx=ctx, param=param)
+    return value
 
 
 def guard(fn):
@@ -57,6 +111,12 @@ def read_solution_file(path: Path):
         return read_solution(path)
     except FileNotFoundError:
         raise InstanceError([Problem("$", f"file not found: {path}", "check the path")]) from None
+    except UnicodeDecodeError as exc:
+        raise InstanceError([Problem("$", f"{path} is not UTF-8 text (byte {exc.start})",
+                                     "give a solution JSON written by dcopt")], str(path)) from None
+    except OSError as exc:
+        raise InstanceError([Problem("$", f"cannot read {path}: {exc.strerror or exc}", "check the path")],
+                            str(path)) from None
     except ValidationError as exc:
         problems = [Problem(json_path(tuple(e["loc"])), e["msg"], "give a solution JSON written by dcopt")
                     for e in exc.errors(include_url=False)]

@@ -13,34 +13,36 @@ from pathlib import Path
 
 import click
 
-from .common import guard
+from .common import HIGHS_SEED, MIP_GAP, THREADS, TIME_LIMIT, guard, output_path
 
 
 @click.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write the evaluation (and comparison) as JSON here.")
 @click.option("--compare", is_flag=True,
               help="Also solve for the optimum and explain the difference item by item.")
-@click.option("--time-limit", type=float, default=None, help="With --compare: time limit for HiGHS, seconds.")
-@click.option("--mip-gap", type=float, default=None, help="With --compare: relative MIP gap (default 1e-4).")
-@click.option("--threads", type=int, default=None, help="With --compare: HiGHS threads.")
-@click.option("--seed", type=int, default=None, help="With --compare: HiGHS random seed.")
+@click.option("--time-limit", type=TIME_LIMIT, default=None,
+              help="With --compare: time limit for HiGHS, seconds (> 0).")
+@click.option("--mip-gap", type=MIP_GAP, default=None, help="With --compare: relative MIP gap (default 1e-4).")
+@click.option("--threads", type=THREADS, default=None, help="With --compare: HiGHS threads (1 to 1024).")
+@click.option("--seed", type=HIGHS_SEED, default=None, help="With --compare: HiGHS random seed.")
 @guard
 def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, time_limit: float | None,
              mip_gap: float | None, threads: int | None, seed: int | None) -> None:
-    """Cost PLAN (a plan JSON, see docs/plan-format.md) for INSTANCE.
+    """Cost PLAN (a plan JSON, see docs/plan-format.md, or a solution JSON) for INSTANCE.
 
     Only the allocation is optimised; the decisions are taken as given. Reports
     the TCO and its breakdown, every limit the plan breaks and the demand it
-    leaves unmet. Exit 0 if the plan meets all demand within every limit, 1
-    otherwise."""
+    leaves unmet; with scenarios, the expected TCO and each case's. Exit 0 if
+    the plan meets all demand within every limit, 1 otherwise."""
     from ..instance.io import load_instance
+    from ..plan.io import load_plan
+    from ..results.evaluation_writers import write_json
     from ..solver.highs import SolveOptions
-    from ..studies.evaluate import compare as compare_plans
+    from ..studies.compare import compare as compare_plans
     from ..studies.evaluate import evaluate as evaluate_plan
-    from ..studies.evaluate import load_plan, write_json
 
     inst = load_instance(instance)
     the_plan = load_plan(plan, inst)
@@ -48,7 +50,7 @@ def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, tim
     if compare:
         given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed}
         options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
-        compare_plans(inst, the_plan, ev, options)
+        compare_plans(inst, ev, options)
     click.echo(ev.text())
     if output is not None:
         write_json(ev, output)

@@ -15,7 +15,17 @@ from pathlib import Path
 import click
 
 from ..version import __version__
-from .common import EXIT_NO_PLAN, EXIT_PLAN, read_solution_file
+from .common import (
+    EXIT_NO_PLAN,
+    EXIT_PLAN,
+    HIGHS_SEED,
+    MIP_GAP,
+    THREADS,
+    TIME_LIMIT,
+    UNMET_PENALTY,
+    output_path,
+    read_solution_file,
+)
 from .common import guard as _guard
 
 
@@ -28,21 +38,21 @@ def main(debug: bool) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write the solution JSON here.")
-@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
-@click.option("--time-limit", type=float, default=None, help="Time limit for HiGHS, seconds.")
-@click.option("--mip-gap", type=float, default=None, help="Relative MIP gap (default 1e-4).")
-@click.option("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's choice).")
-@click.option("--seed", type=int, default=None, help="HiGHS random seed (default 0).")
+@click.option("--time-limit", type=TIME_LIMIT, default=None, help="Time limit for HiGHS, seconds (> 0).")
+@click.option("--mip-gap", type=MIP_GAP, default=None, help="Relative MIP gap (>= 0, default 1e-4).")
+@click.option("--threads", type=THREADS, default=None, help="HiGHS threads, 1 to 1024 (default: HiGHS's choice).")
+@click.option("--seed", type=HIGHS_SEED, default=None, help="HiGHS random seed (default 0).")
 @click.option("--log", is_flag=True, help="Stream the HiGHS log to stderr.")
-@click.option("--allow-unmet", "allow_unmet", type=float, default=None, metavar="PENALTY_USD_PER_UNIT",
+@click.option("--allow-unmet", "allow_unmet", type=UNMET_PENALTY, default=None, metavar="PENALTY_USD_PER_UNIT",
               help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
                    "plan with the shortfall priced, instead of failing.")
 @click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
 @click.option("--scenario-value", is_flag=True,
               help="With scenarios: also solve each case alone and the mean-value plan in every case, and "
@@ -64,6 +74,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     from ..solver.highs import SolveOptions
 
     inst = load_instance(instance)
+    _print_warnings(inst)
     given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
              "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
              "diagnose": False if no_diagnose else None}
@@ -96,12 +107,28 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
 @_guard
 def validate(instance: Path) -> None:
-    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem."""
+    """Check INSTANCE without solving: exit 0 if valid, 2 listing every problem.
+
+    A valid instance that is certain or likely to fail when solved (demand in a region no
+    site serves, demand years outside the horizon, badly scaled numbers) is still valid:
+    its warnings are printed (stderr) and the exit code is 0."""
     from ..instance.io import load_instance
 
     inst = load_instance(instance)
+    found = _print_warnings(inst)
+    more = f"; {found} warning{'s' if found != 1 else ''}" if found else ""
     click.echo(f"{instance}: valid ({len(inst.sites)} sites, {len(inst.years)} years, "
-               f"{len(inst.catalog.gpus)} GPU models)")
+               f"{len(inst.catalog.gpus)} GPU models{more})")
+
+
+def _print_warnings(inst) -> int:
+    """Print the instance's warnings on stderr; return how many."""
+    from ..instance.warnings import warnings
+
+    found = warnings(inst)
+    for w in found:
+        click.echo(f"warning: {w}", err=True)
+    return len(found)
 
 
 @main.command()
@@ -112,7 +139,7 @@ def check(instance: Path, solution: Path) -> None:
     """Recompute SOLUTION's constraints and costs from its plan alone (no solver).
 
     Exit 0 when every constraint holds and every cost item matches within
-    1e-6 relative, 1 otherwise."""
+    1e-6 relative, 1 otherwise, also when the solution has no plan (nothing to check)."""
     from ..instance.io import load_instance
     from ..plan.check import check_solution
 
@@ -124,8 +151,10 @@ def check(instance: Path, solution: Path) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as MPS here.")
-@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the MIP as LP here.")
+@click.option("--mps", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the MIP as MPS here.")
+@click.option("--lp", "lp_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the MIP as LP here.")
 @_guard
 def export(instance: Path, mps: Path | None, lp_path: Path | None) -> None:
     """Write the MIP that `solve` hands to HiGHS (HiGHS's own writer), for other

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from .common import guard as _guard
-from .common import read_solution_file
+from .common import output_path, read_solution_file
 
 
 @click.command("report")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the HTML report here (default: SOURCE with .html).")
+              callback=output_path, help="Write the HTML report here (default: SOURCE with .html).")
 @click.option("--instance", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The instance the solution was solved for: adds the purchase years of existing GPUs, "
                    "hall sizes (MW) and the discount rate.")

@@ -3,8 +3,9 @@
 Exit codes as for `dcopt solve`: 0 every point has a plan (sweep) or the
 break-even was found; 1 some point has no plan, or the decision does not
 change in the range; 2 invalid input (instance, parameter path, values,
-results file), naming where; 3 an internal error; 130 interrupted (the
-finished points are saved: rerun with --resume).
+results file, or a results file that another dcopt run holds), naming where;
+3 an internal error; 130 interrupted (the finished points are saved: rerun
+with --resume).
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ from pathlib import Path
 
 import click
 
-from ..studies.designs import DESIGNS, SAMPLINGS
-from .common import EXIT_BUG, EXIT_NO_PLAN, EXIT_PLAN
+from ..studies.designs import DESIGNS, MAX_POINTS, SAMPLINGS
+from .common import (
+    EXIT_BUG,
+    EXIT_NO_PLAN,
+    EXIT_PLAN,
+    MIP_GAP,
+    THREADS,
+    TIME_LIMIT,
+    FiniteFloat,
+    output_path,
+)
 from .common import guard as _guard
 
 
@@ -28,11 +38,11 @@ def _solve_options(time_limit: float | None, mip_gap: float | None, threads: int
 
 def _options_common(fn):
     """--time-limit, --mip-gap, --threads: the solve options of every point."""
-    fn = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-                      help="HiGHS threads per worker.")(fn)
-    fn = click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
+    fn = click.option("--threads", type=THREADS, default=1, show_default=True,
+                      help="HiGHS threads per worker (1 to 1024).")(fn)
+    fn = click.option("--mip-gap", type=MIP_GAP, default=None,
                       help="Relative MIP gap of each solve (default 1e-4).")(fn)
-    fn = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+    fn = click.option("--time-limit", type=TIME_LIMIT, default=None,
                       help="Time limit of each solve, seconds (default none).")(fn)
     return fn
 
@@ -45,17 +55,17 @@ def _options_common(fn):
                    "Repeat for several parameters.")
 @click.option("--design", type=click.Choice(DESIGNS), default="grid", show_default=True,
               help="grid: every combination; oat: one at a time (low, base, high); mc: Monte Carlo.")
-@click.option("--samples", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--samples", type=click.IntRange(1, MAX_POINTS), default=100, show_default=True,
               help="Monte Carlo points.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Monte Carlo seed (>= 0).")
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
               help="Monte Carlo sampling: independent draws or Latin hypercube.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
+@click.option("--jobs", type=click.IntRange(1, 1024), default=None,
               help="Local worker processes (default: one per CPU).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
               help="Run the points on this Dask scheduler (needs the dask extra).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Results file (.csv, or .parquet); each finished point is appended at once. "
+              callback=output_path, help="Results file (.csv, or .parquet); each finished point is appended at once. "
                    "Without it the table is printed as CSV at the end.")
 @click.option("--resume", is_flag=True, help="Skip the points already in the results file.")
 @click.option("--overwrite", is_flag=True, help="Start an existing results file afresh.")
@@ -89,7 +99,9 @@ def sweep_command(instance: Path, vary: tuple[str, ...], design: str, samples: i
         click.echo(str(exc), err=True)
         sys.exit(EXIT_BUG)
     if output is None:
-        click.echo(df.to_csv(index=False), nl=False)
+        from ..studies.results import csv_text
+
+        click.echo(csv_text(df), nl=False)
     counts = Counter(df["status"])
     detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     where = f"; wrote {output}" if output is not None else ""
@@ -104,12 +116,12 @@ def sweep_command(instance: Path, vary: tuple[str, ...], design: str, samples: i
 @click.option("--watch", required=True, metavar="DECISION",
               help="site:NAME, sites, cooling[:SITE], liquid[:SITE], rack_kw[:SITE], fabric[:SITE], "
                    "gpu:NAME or gpus.")
-@click.option("--tol", type=float, default=None,
+@click.option("--tol", type=FiniteFloat(min=0, min_open=True), default=None,
               help="Width of the final bracket, in the parameter's unit (default: range / 1000).")
 @click.option("--max-solves", type=click.IntRange(min=2), default=60, show_default=True,
               help="Stop bisecting after this many solves.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every solve of the search (.csv or .parquet).")
+              callback=output_path, help="Write every solve of the search (.csv or .parquet).")
 @_options_common
 @_guard
 def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, max_solves: int,
@@ -125,7 +137,9 @@ def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, 
         if output.suffix.lower() == ".parquet":
             result.trace.to_parquet(output, index=False)
         else:
-            result.trace.to_csv(output, index=False)
+            from ..studies.results import csv_text
+
+            output.write_text(csv_text(result.trace), encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
     sys.exit(EXIT_PLAN if result.found else EXIT_NO_PLAN)
 

@@ -2,27 +2,99 @@
 
 Each check is a small function returning the problems it finds; they all run
 and every problem is reported together. Shape and range checks are in
-:mod:`dcopt.schema`; these are about names that must exist, names that must
-be unique, year maps that must cover years, and existing assets.
+:mod:`dcopt.instance.schema`; these are about names that must exist, names
+that must be unique, year maps that must cover years, and existing assets.
+
+They read the instance's raw JSON (a dict, its catalog already resolved), not
+the validated `Instance`, so that they run even when a field elsewhere is
+invalid: a typo, a zero `block_mw` and a duplicate site name are reported in
+one go. Each check uses only the values that are well formed (a name that is
+a string, a year that is a whole number in range) and skips what it cannot
+know: a reference is only called unknown when every name it could mean is
+known.
 
 An instance that passes may still be infeasible (demand nobody can serve, a
-grid too small): that is diagnosed after solving, not rejected here.
+grid too small): that is diagnosed after solving, or warned about by
+:mod:`dcopt.instance.warnings`, not rejected here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from itertools import pairwise
+from typing import Any
 
 from .errors import Problem
-from .schema import Instance
+from .schema import (
+    MAX_HORIZON_YEARS,
+    YEAR_RANGE,
+    Demand,
+    ExistingDeployment,
+    Gpu,
+    Instance,
+    field_range,
+    number_text,
+)
+
+Raw = dict[str, Any]
 
 
-def check_instance(inst: Instance) -> list[Problem]:
+def check_instance(data: Raw) -> list[Problem]:
+    """Every cross-field problem of the raw instance `data` (catalog resolved to an object)."""
+    if not isinstance(data, dict):
+        return []
     problems: list[Problem] = []
     for check in CHECKS:
-        problems.extend(check(inst))
+        problems.extend(check(data))
     return problems
+
+
+# --------------------------------------------------------------------------- reading raw values
+
+
+def _obj(value: Any) -> Raw:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _year(value: Any) -> int | None:
+    year = _int(value)
+    return year if year is not None and YEAR_RANGE.contains(year) else None
+
+
+def _names(entries: Any, key: str = "name") -> tuple[list[str | None], bool]:
+    """The `key` of each entry (None where it is not a name), and whether all are names."""
+    names = [_name(_obj(e).get(key)) for e in _list(entries)]
+    return names, isinstance(entries, list) and all(n is not None for n in names)
+
+
+def horizon_years(data: Raw) -> list[int] | None:
+    """The horizon's years, or None when the horizon is not valid."""
+    h = _obj(data.get("horizon"))
+    start, end = _year(h.get("start_year")), _year(h.get("end_year"))
+    if start is None or end is None or not 0 <= end - start < MAX_HORIZON_YEARS:
+        return None
+    return list(range(start, end + 1))
 
 
 def _show(value: object) -> str:
@@ -30,10 +102,13 @@ def _show(value: object) -> str:
 
 
 def _duplicates(path: str, key: str, values: Iterable[object], what: str, fix: str) -> list[Problem]:
-    """A problem at `path[i].key` for each entry repeating the `key` of an earlier entry."""
+    """A problem at `path[i].key` for each entry repeating the `key` of an earlier entry
+    (entries whose `key` is None, not well formed, are skipped)."""
     first: dict[object, int] = {}
     out: list[Problem] = []
     for i, value in enumerate(values):
+        if value is None:
+            continue
         if value in first:
             out.append(Problem(f"{path}[{i}].{key}",
                                f"duplicate {what} {_show(value)}, already at {path}[{first[value]}]", fix))
@@ -41,33 +116,42 @@ def _duplicates(path: str, key: str, values: Iterable[object], what: str, fix: s
     return out
 
 
-def unique_names(inst: Instance) -> list[Problem]:
-    c = inst.catalog
+# --------------------------------------------------------------------------- the checks
+
+
+def unique_names(data: Raw) -> list[Problem]:
+    c = _obj(data.get("catalog"))
     rename = "rename this entry or remove one of the two"
+    racks = [_num(_obj(d).get("rack_kw")) for d in _list(c.get("densities"))]
+    regions = [_name(_obj(d).get("region")) for d in _list(_obj(data.get("demand")).get("inference"))]
     return [
-        *_duplicates("catalog.gpus", "name", (g.name for g in c.gpus), "GPU name", rename),
-        *_duplicates("catalog.cooling", "name", (k.name for k in c.cooling), "cooling name", rename),
-        *_duplicates("catalog.densities", "rack_kw", (d.rack_kw for d in c.densities), "rack_kw",
+        *_duplicates("catalog.gpus", "name", _names(c.get("gpus"))[0], "GPU name", rename),
+        *_duplicates("catalog.cooling", "name", _names(c.get("cooling"))[0], "cooling name", rename),
+        *_duplicates("catalog.densities", "rack_kw", racks, "rack_kw",
                      "give each rack_kw once: remove one of the two or change its rack_kw"),
-        *_duplicates("catalog.fabrics", "name", (f.name for f in c.fabrics), "fabric name", rename),
-        *_duplicates("sites", "name", (s.name for s in inst.sites), "site name", rename),
-        *_duplicates("demand.inference", "region", (d.region for d in inst.demand.inference), "region",
+        *_duplicates("catalog.fabrics", "name", _names(c.get("fabrics"))[0], "fabric name", rename),
+        *_duplicates("sites", "name", _names(data.get("sites"))[0], "site name", rename),
+        *_duplicates("demand.inference", "region", regions, "region",
                      "list each region once: merge the two perf maps into one entry"),
     ]
 
 
-def _unknown(path: str, name: str, known: list[str], what: str) -> Problem:
-    return Problem(path, f"unknown {what} {name!r}", f"use one of: {', '.join(known)}")
+def _unknown(path: str, name: str, known: Iterable[str | None], what: str) -> Problem:
+    return Problem(path, f"unknown {what} {name!r}",
+                   f"use one of: {', '.join(dict.fromkeys(n for n in known if n is not None))}")
 
 
-def site_references(inst: Instance) -> list[Problem]:
-    coolings = [k.name for k in inst.catalog.cooling]
+def site_references(data: Raw) -> list[Problem]:
+    coolings, complete = _names(_obj(data.get("catalog")).get("cooling"))
+    if not complete:
+        return []
     out: list[Problem] = []
-    for i, s in enumerate(inst.sites):
-        for j, name in enumerate(s.allowed_cooling or []):
-            if name not in coolings:
+    for i, s in enumerate(_list(data.get("sites"))):
+        s = _obj(s)
+        for j, name in enumerate(_list(s.get("allowed_cooling"))):
+            if _name(name) is not None and name not in coolings:
                 out.append(_unknown(f"sites[{i}].allowed_cooling[{j}]", name, coolings, "cooling"))
-        for name in s.pue_overrides or {}:
+        for name in _obj(s.get("pue_overrides")):
             if name not in coolings:
                 out.append(_unknown(f"sites[{i}].pue_overrides.{name}", name, coolings, "cooling"))
     return out
@@ -86,67 +170,175 @@ def _year_map_covers(path: str, value: object, years: Iterable[int], what: str) 
                     f"add {keys} to the map, or give one number for every year")]
 
 
-def year_maps(inst: Instance) -> list[Problem]:
-    years = inst.years
+def year_maps(data: Raw) -> list[Problem]:
+    years = horizon_years(data)
+    if years is None:
+        return []
     out: list[Problem] = []
-    for i, s in enumerate(inst.sites):
-        out += _year_map_covers(f"sites[{i}].electricity_usd_per_mwh", s.electricity_usd_per_mwh,
+    for i, s in enumerate(_list(data.get("sites"))):
+        out += _year_map_covers(f"sites[{i}].electricity_usd_per_mwh", _obj(s).get("electricity_usd_per_mwh"),
                                 years, "horizon year")
-    for i, g in enumerate(inst.catalog.gpus):
-        buyable = [y for y in years if g.first_year <= y <= g.last_year]
-        out += _year_map_covers(f"catalog.gpus[{i}].price_usd_per_gpu", g.price_usd_per_gpu,
+    for i, g in enumerate(_list(_obj(data.get("catalog")).get("gpus"))):
+        g = _obj(g)
+        first, last = _year(g.get("first_year")), _year(g.get("last_year"))
+        if first is None or last is None:
+            continue
+        buyable = [y for y in years if first <= y <= last]
+        out += _year_map_covers(f"catalog.gpus[{i}].price_usd_per_gpu", g.get("price_usd_per_gpu"),
                                 buyable, "purchasable year")
     return out
 
 
-def existing_assets(inst: Instance) -> list[Problem]:
-    cat = inst.catalog
-    sites = [s.name for s in inst.sites]
-    coolings = {k.name: k for k in cat.cooling}
-    gpus = {g.name: g for g in cat.gpus}
-    fabrics = [f.name for f in cat.fabrics]
-    racks = [d.rack_kw for d in cat.densities]
+def _unit_gpus(gpu: Raw) -> int | None:
+    """A GPU entry's unit_gpus (its default when absent), or None when it is not valid."""
+    unit = gpu.get("unit_gpus")
+    if unit is None:
+        return Gpu.model_fields["unit_gpus"].default
+    unit = _int(unit)
+    return unit if unit is not None and field_range(Gpu, "unit_gpus").contains(unit) else None
+
+
+def existing_assets(data: Raw) -> list[Problem]:
+    cat = _obj(data.get("catalog"))
+    sites, sites_known = _names(data.get("sites"))
+    cooling_names, coolings_known = _names(cat.get("cooling"))
+    max_rack: dict[str, float | None] = {}  # of the first entry of a name
+    for n, k in zip(cooling_names, _list(cat.get("cooling"))):
+        if n is not None:
+            max_rack.setdefault(n, _num(_obj(k).get("max_rack_kw")))
+    gpu_names, gpus_known = _names(cat.get("gpus"))
+    units: dict[str, int | None] = {}
+    for n, g in zip(gpu_names, _list(cat.get("gpus"))):
+        if n is not None:
+            units.setdefault(n, _unit_gpus(_obj(g)))
+    fabrics, fabrics_known = _names(cat.get("fabrics"))
+    racks = [_num(_obj(d).get("rack_kw")) for d in _list(cat.get("densities"))]
+    racks_known = isinstance(cat.get("densities"), list) and None not in racks
+    start_year = _year(_obj(data.get("horizon")).get("start_year"))
     out: list[Problem] = []
 
-    def design(path: str, cooling: str, rack_kw: float) -> None:
-        if cooling not in coolings:
-            out.append(_unknown(f"{path}.cooling", cooling, list(coolings), "cooling"))
-        elif rack_kw not in racks:
-            out.append(Problem(f"{path}.rack_kw", f"no catalog density has rack_kw {rack_kw:g}",
-                               f"use one of: {', '.join(f'{r:g}' for r in racks)}"))
-        elif rack_kw > coolings[cooling].max_rack_kw:
+    def reference(path: str, name: Any, known: list[str | None], complete: bool, what: str) -> bool:
+        """False (and a problem) when `name` is certainly unknown."""
+        if _name(name) is None or not complete or name in known:
+            return True
+        out.append(_unknown(path, name, known, what))
+        return False
+
+    def design(path: str, cooling: Any, rack_kw: Any) -> None:
+        rack = _num(rack_kw)
+        if not reference(f"{path}.cooling", cooling, cooling_names, coolings_known, "cooling"):
+            return
+        if rack is None:
+            return
+        if racks_known and rack not in racks:
+            out.append(Problem(f"{path}.rack_kw", f"no catalog density has rack_kw {rack:g}",
+                               f"use one of: {', '.join(f'{r:g}' for r in racks if r is not None)}"))
+        elif _name(cooling) in max_rack and max_rack[cooling] is not None and rack > max_rack[cooling]:
             out.append(Problem(f"{path}.rack_kw",
-                               f"{cooling} cools racks up to {coolings[cooling].max_rack_kw:g} kW, "
-                               f"not {rack_kw:g} kW: ({cooling}, {rack_kw:g}) is no hall design",
+                               f"{cooling} cools racks up to {max_rack[cooling]:g} kW, "
+                               f"not {rack:g} kW: ({cooling}, {rack:g}) is no hall design",
                                "use a density the cooling type can cool"))
 
-    for i, b in enumerate(inst.existing.blocks):
-        path = f"existing.blocks[{i}]"
-        if b.site not in sites:
-            out.append(_unknown(f"{path}.site", b.site, sites, "site"))
-        design(path, b.cooling, b.rack_kw)
+    existing = _obj(data.get("existing"))
+    for i, b in enumerate(_list(existing.get("blocks"))):
+        b, path = _obj(b), f"existing.blocks[{i}]"
+        reference(f"{path}.site", b.get("site"), sites, sites_known, "site")
+        design(path, b.get("cooling"), b.get("rack_kw"))
 
-    for i, d in enumerate(inst.existing.deployments):
-        path = f"existing.deployments[{i}]"
-        if d.site not in sites:
-            out.append(_unknown(f"{path}.site", d.site, sites, "site"))
-        design(path, d.cooling, d.rack_kw)
-        if d.fabric not in fabrics:
-            out.append(_unknown(f"{path}.fabric", d.fabric, fabrics, "fabric"))
-        if d.gpu not in gpus:
-            out.append(_unknown(f"{path}.gpu", d.gpu, list(gpus), "GPU"))
-        elif d.gpus % gpus[d.gpu].unit_gpus:
-            unit = gpus[d.gpu].unit_gpus
-            near = [n for n in (d.gpus - d.gpus % unit, d.gpus - d.gpus % unit + unit) if n > 0]
-            out.append(Problem(f"{path}.gpus", f"{d.gpus} is not a multiple of {d.gpu}'s unit_gpus ({unit})",
-                               f"give a multiple of {unit}, e.g. {' or '.join(map(str, near))}"))
-        if d.purchase_year >= inst.horizon.start_year:
+    for i, d in enumerate(_list(existing.get("deployments"))):
+        d, path = _obj(d), f"existing.deployments[{i}]"
+        reference(f"{path}.site", d.get("site"), sites, sites_known, "site")
+        design(path, d.get("cooling"), d.get("rack_kw"))
+        reference(f"{path}.fabric", d.get("fabric"), fabrics, fabrics_known, "fabric")
+        gpu, gpus = d.get("gpu"), _int(d.get("gpus"))
+        if gpus is not None and not field_range(ExistingDeployment, "gpus").contains(gpus):
+            gpus = None
+        if reference(f"{path}.gpu", gpu, gpu_names, gpus_known, "GPU") and _name(gpu) in units:
+            unit = units[gpu]
+            if unit is not None and gpus is not None and gpus % unit:
+                near = [n for n in (gpus - gpus % unit, gpus - gpus % unit + unit) if n > 0]
+                out.append(Problem(f"{path}.gpus", f"{gpus} is not a multiple of {gpu}'s unit_gpus ({unit})",
+                                   f"give a multiple of {unit}, e.g. {' or '.join(map(str, near))}"))
+        purchase_year = _year(d.get("purchase_year"))
+        if purchase_year is not None and start_year is not None and purchase_year >= start_year:
             out.append(Problem(f"{path}.purchase_year",
-                               f"purchase_year {d.purchase_year} is not before start_year "
-                               f"{inst.horizon.start_year}",
+                               f"purchase_year {purchase_year} is not before start_year {start_year}",
                                "existing deployments were bought before the horizon; plan later "
                                "purchases through the model instead"))
     return out
+
+
+MIN_DEMAND_IN_GPUS = 0.01
+"""Smallest positive demand, as a share of one GPU's throughput (the best GPU on the best
+fabric). Below about 1e-4 GPU HiGHS's tolerances swallow it: such instances were solved as
+infeasible, or as met by no GPU at all. No planner means a hundredth of a GPU: it is a
+demand given in another unit than the GPUs' throughput."""
+
+
+def _fraction(value: Any, default: float) -> float | None:
+    return default if value is None else _num(value)
+
+
+def demand_scale(data: Raw) -> list[Problem]:
+    """Positive demand of the horizon that is less than `MIN_DEMAND_IN_GPUS` of one GPU."""
+    years = horizon_years(data)
+    cat = _obj(data.get("catalog"))
+    gpus, fabrics = _list(cat.get("gpus")), _list(cat.get("fabrics"))
+    if years is None or not gpus or not fabrics:
+        return []
+    best: dict[str, tuple[float, str]] = {}  # workload kind -> (throughput per GPU, which)
+    for kind, perf_key in (("training", "training_perf"), ("inference", "inference_perf")):
+        for i, g in enumerate(gpus):
+            perf = _num(_obj(g).get(perf_key))
+            if perf is None:
+                return []
+            for f in fabrics:
+                f = _obj(f)
+                eff = _fraction(f.get("training_efficiency"), 1.0) if kind == "training" else 1.0
+                avail = _fraction(f.get("availability"), 1.0)
+                if eff is None or avail is None:
+                    return []
+                value = perf * eff * avail
+                if value > best.get(kind, (0.0, ""))[0]:
+                    best[kind] = (value, f"catalog.gpus[{i}].{perf_key}")
+    demand = _obj(data.get("demand"))
+    maps = [("training", "demand.training", demand.get("training"))]
+    maps += [("inference", f"demand.inference[{i}].perf", _obj(d).get("perf"))
+             for i, d in enumerate(_list(demand.get("inference")))]
+    demand_range = field_range(Demand, "training")
+    out: list[Problem] = []
+    for kind, path, year_map in maps:
+        if kind not in best:
+            continue
+        per_gpu, which = best[kind]
+        for y in years:
+            need = _num(_obj(year_map).get(str(y)))
+            if need is None or not demand_range.contains(need):
+                continue  # the schema says what is wrong with it
+            if 0 < need < MIN_DEMAND_IN_GPUS * per_gpu:
+                out.append(Problem(
+                    f"{path}.{y}",
+                    f"{number_text(need)} is {number_text(float(f'{need / per_gpu:.2g}'))} of one GPU's {kind} "
+                    f"throughput ({number_text(per_gpu)} per GPU at best, {which}): too small for the solver to "
+                    "tell from 0",
+                    f"give demand in the unit of the GPUs' throughput (at least {MIN_DEMAND_IN_GPUS:g} of one "
+                    "GPU), or 0"))
+    return out
+
+
+CHECKS: list[Callable[[Raw], list[Problem]]] = [
+    unique_names,
+    site_references,
+    year_maps,
+    existing_assets,
+    demand_scale,
+]
+
+
+# --------------------------------------------------------------------------- section 8, on the validated instance
+#
+# These read the validated `Instance` (they run once its fields are well formed, after the
+# raw checks above): unknown names, unique names, ordered loss tables, scale maps.
 
 
 def v2_unique_names(inst: Instance) -> list[Problem]:
@@ -207,9 +399,6 @@ def job_rules(inst: Instance) -> list[Problem]:
         for k, name in enumerate(j.gpus or []):
             if name not in gpus:
                 out.append(_unknown(f"{path}.gpus[{k}]", name, gpus, "GPU"))
-        if j.max_sites < 1:
-            out.append(Problem(f"{path}.max_sites", f"must be >= 1, got {j.max_sites}",
-                               "give the most sites the job may span, home included (1: one site)"))
         kms = [step[0] for step in j.remote_loss_by_km]
         if any(b <= a for a, b in pairwise(kms)):
             out.append(Problem(f"{path}.remote_loss_by_km", "max_km values are not ascending",
@@ -295,11 +484,7 @@ def scenario_rules(inst: Instance) -> list[Problem]:
     return out
 
 
-CHECKS: list[Callable[[Instance], list[Problem]]] = [
-    unique_names,
-    site_references,
-    year_maps,
-    existing_assets,
+INSTANCE_CHECKS: list[Callable[[Instance], list[Problem]]] = [
     v2_unique_names,
     gpu_rules,
     job_rules,
@@ -307,3 +492,8 @@ CHECKS: list[Callable[[Instance], list[Problem]]] = [
     rental_rules,
     scenario_rules,
 ]
+
+
+def check_validated(inst: Instance) -> list[Problem]:
+    """The section-8 cross-field problems of a validated instance."""
+    return [problem for check in INSTANCE_CHECKS for problem in check(inst)]

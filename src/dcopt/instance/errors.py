@@ -21,10 +21,13 @@ class Problem:
 class InstanceError(ValueError):
     """The instance is invalid; `problems` lists every problem found."""
 
-    def __init__(self, problems: list[Problem], source: str = "") -> None:
+    def __init__(self, problems: list[Problem], source: str = "", catalog: str = "") -> None:
         self.problems = list(problems)
         self.source = source
-        head = f"{source}: " if source else ""
+        self.catalog = catalog  # the catalog file the instance names, if any
+        named = f"{source} (catalog {catalog})" if source and catalog else source or (
+            f"catalog {catalog}" if catalog else "")
+        head = f"{named}: " if named else ""
         n = len(self.problems)
         lines = [f"{head}invalid instance ({n} problem{'s' if n != 1 else ''})"]
         lines += [f"  {p}".replace("\n", "\n  ") for p in self.problems]

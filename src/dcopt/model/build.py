@@ -10,6 +10,7 @@ expected TCO.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
@@ -25,6 +26,24 @@ STAGING = Staging(
     flexible=("built", "links_by"),  # blocks and links: fixed in stage 2's first try, free in its second
 )
 """How a staged solve treats this model's variables (`solver.HighsSession`)."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What the model optimises, beyond the SPEC's default (minimum TCO).
+
+    `max_emissions_t`: a cap on the emissions over the horizon (t CO2; with
+    scenarios, the expected emissions), for `dcopt solve --max-emissions-t`
+    and the TCO-emissions front. `minimize`: "tco", or "emissions" (the
+    least-emission plan; the TCO then only breaks ties).
+    """
+
+    max_emissions_t: float | None = None
+    minimize: str = "tco"
+
+
+EMISSIONS_TIE_WEIGHT = 1e-9
+"""Weight of the TCO (M$) in a least-emissions objective (t CO2): ties only."""
 
 
 def build_case(m: pyo.Block, d: ModelData, objective: bool = True) -> None:
@@ -48,23 +67,41 @@ def build_case(m: pyo.Block, d: ModelData, objective: bool = True) -> None:
     costs.add_objective(m, d, d.items, sense=objective)  # named cost items and the TCO
 
 
-def build_model(data: ModelData | list[ModelData]) -> pyo.ConcreteModel:
+def build_model(data: ModelData | list[ModelData], goal: Goal | None = None) -> pyo.ConcreteModel:
     cases = data if isinstance(data, list) else [data]
+    goal = goal or Goal()
     with PauseGC():
         m = pyo.ConcreteModel(name=cases[0].name or "dcopt")
         if len(cases) == 1 and cases[0].ctx.case.spec is None:
-            build_case(m, cases[0])
+            build_case(m, cases[0], objective=goal == Goal())
+            if goal != Goal():
+                _add_goal(m, [(1.0, m, cases[0])], goal)
             return m
         names = [d.ctx.case.name for d in cases]
         m.CASES = pyo.Set(initialize=names, ordered=True)
         m.case = pyo.Block(m.CASES)
         for d in cases:
             build_case(m.case[d.ctx.case.name], d, objective=False)
-        m.expected_tco = pyo.Expression(
-            expr=pyo.quicksum(d.ctx.case.probability * m.case[d.ctx.case.name].objective_expr for d in cases))
-        m.tco = pyo.Objective(expr=m.expected_tco, sense=pyo.minimize)
         nonanticipativity(m, cases)
+        _add_goal(m, [(d.ctx.case.probability, m.case[d.ctx.case.name], d) for d in cases], goal)
     return m
+
+
+def _add_goal(m: pyo.ConcreteModel, weighted: list[tuple[float, pyo.Block, ModelData]], goal: Goal) -> None:
+    """The objective over the (weighted) cases, and the emissions cap when there is one."""
+    m.expected_tco = pyo.Expression(expr=pyo.quicksum(p * b.objective_expr for p, b, _ in weighted))
+    if goal.max_emissions_t is not None or goal.minimize == "emissions":
+        for _, b, d in weighted:
+            b.emissions_t = pyo.Expression(expr=costs.total_quantity(b, d, "emissions_t"))
+        m.expected_emissions_t = pyo.Expression(expr=pyo.quicksum(p * b.emissions_t for p, b, _ in weighted))
+    if goal.max_emissions_t is not None:
+        m.max_emissions_t = pyo.Param(initialize=goal.max_emissions_t, mutable=True, within=pyo.Reals)
+        m.emissions_cap = pyo.Constraint(expr=m.expected_emissions_t <= m.max_emissions_t)
+    if goal.minimize == "emissions":
+        m.tco = pyo.Objective(expr=m.expected_emissions_t + EMISSIONS_TIE_WEIGHT * m.expected_tco,
+                              sense=pyo.minimize)
+    else:
+        m.tco = pyo.Objective(expr=m.expected_tco, sense=pyo.minimize)
 
 
 def case_blocks(m: pyo.Block, cases: list[ModelData]) -> list[tuple[ModelData, pyo.Block]]:

@@ -141,3 +141,25 @@ def site_quantity(m: pyo.Block, d, name: str, rows: list[tuple[str, int]]) -> di
             elif var is not None and key in var:
                 parts[st].append(float(arr[i, j]) * var[key])
     return {st: pyo.quicksum(parts.get(st, []), start=consts.get(st, 0.0)) for st in rows}
+
+
+def total_quantity(m: pyo.Block, d, name: str):
+    """The model's expression of tallied quantity `name` summed over every key and horizon
+    year (e.g. the emissions of the plan, t CO2)."""
+    parts: list = []
+    const = 0.0
+    fixed = getattr(m, "_fixed", {})
+    for family, tally in d.tallies.items():
+        arr = tally.values.get(name)
+        if arr is None:
+            continue
+        per_key = arr[:, :-1].sum(axis=1)  # the salvage year carries no quantities
+        var = m.component(family)
+        for key, amount in zip(tally.keys, per_key.tolist()):
+            if amount == 0.0:
+                continue
+            if family in fixed:
+                const += amount * fixed[family].get(key, 0)
+            elif var is not None and key in var:
+                parts.append(amount * var[key])
+    return pyo.quicksum(parts, start=const)

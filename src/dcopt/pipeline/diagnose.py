@@ -15,7 +15,8 @@ re-solves elastic versions of the model (`data.Elastic`):
 
 Demand nothing could ever serve (a region no site serves, a year before any
 GPU or power exists) is found before any solve, and explained by relaxing
-one structural rule at a time.
+one structural rule at a time. These certain causes, and the instance's
+warnings (:mod:`dcopt.instance.warnings`), come first in the diagnosis.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pyomo.environ as pyo
 
 from ..instance import semantics as sem
 from ..instance.schema import Instance
+from ..instance.warnings import warnings as instance_warnings
 from ..model.build import case_blocks
 from ..model.context import RELAXABLE_RULES, Elastic
 from ..model.data import ModelData, prepare
@@ -55,12 +57,13 @@ class Shortfall:
 
 @dataclass
 class Diagnosis:
+    certain: list[str] = field(default_factory=list)  # found before solving: static causes, warnings
     shortfalls: list[Shortfall] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # limits that would have to move
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = []
+        out = list(self.certain)
         for s in self.shortfalls:
             if s.job:
                 what = f"training job {s.workload!r}"
@@ -84,7 +87,9 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     })
     result = Diagnosis()
     plain = prepare(inst)
-    result.notes += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
+    result.certain += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
+    result.certain += [f"warning: {w}" for w in instance_warnings(inst)
+                       if w.kind != "unserved_demand"]  # that one is a static cause already
 
     biggest = max([*plain.demand.need.values(), *plain.jobs.need.values(), 1e-9])
     shortfall = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=SHORTFALL_SCALE / biggest,
@@ -106,7 +111,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
     if relaxed is not None:
         for d, block in relaxed:
             result.limits += [_case_label(d, relaxed) + line for line in _limits_used(inst, d, block)]
-    if not result.shortfalls and not result.limits and not result.notes:
+    if not (result.shortfalls or result.limits or result.notes or plain.static_infeasibilities):
         result.notes.append("no single demand or limit explains it: existing deployments may not fit "
                             "the halls available to them (check existing blocks, allowed_cooling and "
                             "power_available_year at their sites)")

@@ -21,7 +21,7 @@ from pyomo.environ import Var
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model import new_session
-from ..model.build import build_model, case_blocks, fix_decisions, update_numbers
+from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_numbers
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
 from ..model.planmap import values_from_plan
@@ -48,7 +48,7 @@ from .assemble import (
     site_results,
     year_results,
 )
-from .extract import CaseExtract, extract
+from .extract import CaseExtract, extract_cases
 
 COST_TOLERANCE = 1e-6
 """Relative tolerance between the model's cost items and the plan's tallied costs."""
@@ -89,9 +89,11 @@ class Pipeline:
     model, which then serves the following variants.
     """
 
-    def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None) -> None:
+    def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None,
+                 goal: Goal | None = None) -> None:
         self.options = options or SolveOptions()
         self.elastic = elastic if elastic is not None else _elastic(self.options)
+        self.goal = goal or Goal()
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
         self.builds = 0
@@ -120,7 +122,7 @@ class Pipeline:
             start = self.session.last_plan
             self.updates += 1
         else:
-            model = build_model(cases)
+            model = build_model(cases, self.goal)
             if fixed is not None:
                 for d, block in case_blocks(model, cases):
                     fix_decisions(block, d, values_from_plan(d, fixed), fixed_before)
@@ -199,7 +201,7 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
         )
     t0 = time.perf_counter()
     session.load_plan_values()
-    extracts = [extract(block, d) for d, block in case_blocks(session.model, cases)]
+    extracts = extract_cases(case_blocks(session.model, cases))
     for e in extracts:
         _agree(e.model_npv_usd, e.totals.npv_usd)
     solutions = [_case_solution(inst, e) for e in extracts]

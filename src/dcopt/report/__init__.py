@@ -9,7 +9,7 @@ A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
 when a report is built, not when dcopt is.
 
-May import: `dcopt.instance`, `dcopt.model.items` (cost item labels), `dcopt.results`,
+May import: `dcopt.instance`, `dcopt.model.items` (the registries), `dcopt.results`,
 `dcopt.studies.results` (sweep tables).
 """
 

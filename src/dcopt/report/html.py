@@ -146,10 +146,12 @@ def table(t: Table, name: str = "", cls: str = "") -> str:
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """The CSV text `writers.write_csv` writes for the same table (same csv dialect)."""
+    from ..results.writers import spreadsheet_text
+
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([spreadsheet_text(cell) for cell in row] for row in rows)
     return buf.getvalue()
 
 

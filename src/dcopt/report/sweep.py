@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..instance.errors import InstanceError, Problem
+from ..results.writers import from_spreadsheet_text
 from . import charts as ch
 from . import html as h
 from .charts import Chart, Table
@@ -67,6 +68,9 @@ def read_sweep_table(path: str | Path) -> pd.DataFrame:
             df = pd.read_parquet(path)
         else:
             df = pd.read_csv(path)
+            for c in df.columns:  # text cells were escaped against spreadsheet formulas
+                if df[c].dtype == object:
+                    df[c] = df[c].map(lambda v: from_spreadsheet_text(v) if isinstance(v, str) else v)
     except ImportError as exc:
         raise ReportInputError([Problem(str(path), f"cannot read Parquet ({exc})",
                                         "pip install pyarrow, or give the CSV table")]) from None

@@ -19,6 +19,27 @@ def read_solution(path: str | Path) -> Solution:
 
 # --------------------------------------------------------------------------- CSV
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+"""What a text cell may not start with: a spreadsheet runs ``=``, ``+``, ``-`` and ``@``
+(and a tab or carriage return before them) as a formula; ``'`` is escaped too, so that
+`spreadsheet_text` can be undone exactly."""
+
+
+def spreadsheet_text(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text instead of running it: a string starting
+    with one of `FORMULA_START` gets a leading single quote (a spreadsheet hides it). Numbers
+    and other values are returned as they are. Every CSV dcopt writes passes its text cells
+    (names from the instance: sites, regions, GPUs, fabrics, cooling) through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """Undo `spreadsheet_text` (for CSV files dcopt reads back)."""
+    return text.removeprefix("'")
+
+
 def csv_tables(solution: Solution) -> dict[str, tuple[list[str], list[list[object]]]]:
     """Every table of the solution: name -> (header, rows)."""
     tables: dict[str, tuple[list[str], list[list[object]]]] = {}
@@ -82,7 +103,7 @@ def write_csv(solution: Solution, folder: str | Path) -> list[Path]:
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(rows)
+            w.writerows([spreadsheet_text(cell) for cell in row] for row in rows)
         paths.append(path)
     return paths
 

@@ -18,6 +18,14 @@ watch             decision
 ``fabric[:SITE]`` the fabrics of the GPUs bought
 ``gpu:NAME``      whether GPU model NAME is bought
 ``gpus``          the GPU models bought
+``refresh:NAME``  whether GPU model NAME is retired early (a purchase resold before
+                  its max_life_years inside the horizon, or an existing
+                  deployment retired before its deadline) or kept to its max life
+``rent[:NAME]``   whether GPUs are rented (from rental NAME, or any; SPEC 8.7)
+``home:JOB``      the home sites of training job JOB (SPEC 8.1)
+``span:JOB``      whether training job JOB spans more than one site
+``onsite[:SITE]`` whether on-site generation is built (at SITE, or anywhere)
+``upgrade[:SITE]`` whether a grid upgrade is taken (at SITE, or anywhere)
 ================  ==============================================================
 
 The search solves at both ends of the range, then bisects: the midpoint's
@@ -55,9 +63,14 @@ if TYPE_CHECKING:
 
 WATCH_KINDS: dict[str, str] = {
     "site": "NAME", "sites": "", "cooling": "SITE?", "liquid": "SITE?", "rack_kw": "SITE?",
-    "fabric": "SITE?", "gpu": "NAME", "gpus": "",
+    "fabric": "SITE?", "gpu": "NAME", "gpus": "", "refresh": "NAME", "rent": "RENTAL?", "home": "NAME",
+    "span": "NAME", "onsite": "SITE?", "upgrade": "SITE?",
 }
-"""Watch kinds and their argument: a required NAME, an optional SITE, or none."""
+"""Watch kinds and their argument: a required NAME, an optional SITE (or RENTAL), or none."""
+
+_NAMED = {"gpu": "GPU model", "refresh": "GPU model", "home": "training job", "span": "training job",
+          "rent": "rental"}
+"""Kinds whose argument names something other than a site."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,8 @@ class Watch:
             return _joined(p.gpu for p in solution.purchases)
         if self.kind == "fabric":
             return _joined(p.fabric for p in solution.purchases if not self.arg or p.site == self.arg)
+        if self.kind in ("refresh", "rent", "home", "span", "onsite", "upgrade"):
+            return _v2_decision(self, inst, solution)
         blocks = [b for s in solution.sites if not self.arg or s.name == self.arg
                   for b in s.blocks if b.blocks > 0]
         if self.kind == "liquid":
@@ -94,6 +109,39 @@ class Watch:
         if self.kind == "cooling":
             return _joined(b.cooling for b in blocks)
         return _joined(f"{b.rack_kw:g}" for b in blocks)
+
+
+def _v2_decision(watch: Watch, inst: Instance, solution: Solution) -> str:
+    """The section-8 decisions a break-even search can watch."""
+    arg = watch.arg
+    if watch.kind == "refresh":
+        return _refresh(inst, solution, arg)
+    if watch.kind == "rent":
+        rented = any(r.gpus > 1e-6 for r in solution.rentals if not arg or r.rental == arg)
+        return "rents" if rented else "does not rent"
+    if watch.kind == "home":
+        return _joined(x.home for x in solution.job_placements if x.job == arg)
+    if watch.kind == "span":
+        spans = any(x.remote_sites for x in solution.job_placements if x.job == arg)
+        return "spans sites" if spans else "one site"
+    if watch.kind == "onsite":
+        built = any(g.mw > 1e-6 for g in solution.onsite_builds if not arg or g.site == arg)
+        return "on-site power" if built else "no on-site power"
+    taken = any(u for u in solution.grid_upgrades if not arg or u.site == arg)
+    return "upgrade" if taken else "no upgrade"
+
+
+def _refresh(inst: Instance, solution: Solution, gpu: str) -> str:
+    g = next(x for x in inst.catalog.gpus if x.name == gpu)
+    end = inst.horizon.end_year
+    bought = [p for p in solution.purchases if p.gpu == gpu]
+    existing = [d for d in solution.existing_deployments if d.gpu == gpu]
+    if not bought and not existing:
+        return "not bought"
+    early = any(p.life_years < g.max_life_years and p.year + p.life_years <= end for p in bought)
+    deadline = {d.index: max(inst.horizon.start_year, d.purchase_year + g.max_life_years) for d in existing}
+    early |= any(r.year < deadline[r.deployment] for r in solution.retirements if r.deployment in deadline)
+    return "retires early" if early else "keeps to max life"
 
 
 def _joined(names: Any) -> str:
@@ -105,16 +153,18 @@ def parse_watch(text: str, inst: Instance) -> Watch:
     """`liquid:va-1` -> `Watch`, checking the kind and that the name exists."""
     kind, _, arg = text.strip().partition(":")
     kind, arg = kind.strip(), arg.strip()
-    forms = ", ".join(f"{k}:{a}" if a == "NAME" else f"{k}[:SITE]" if a else k
+    forms = ", ".join(f"{k}:{a}" if a == "NAME" else f"{k}[:{a.rstrip('?')}]" if a else k
                       for k, a in WATCH_KINDS.items())
     if kind not in WATCH_KINDS:
         raise SweepInputError([Problem("--watch", f"unknown decision {text!r}", f"watch one of: {forms}")])
     need = WATCH_KINDS[kind]
     if need == "NAME" and not arg or need == "" and arg:
         raise SweepInputError([Problem("--watch", f"bad decision {text!r}", f"watch one of: {forms}")])
-    names = [g.name for g in inst.catalog.gpus] if kind == "gpu" else [s.name for s in inst.sites]
+    names = {"GPU model": [g.name for g in inst.catalog.gpus],
+             "training job": [j.name for j in inst.demand.training_jobs],
+             "rental": [r.name for r in inst.rentals]}.get(_NAMED.get(kind, ""), [s.name for s in inst.sites])
     if arg and arg not in names:
-        what = "GPU model" if kind == "gpu" else "site"
+        what = _NAMED.get(kind, "site")
         raise SweepInputError([Problem("--watch", f"no {what} named {arg!r}",
                                        f"{what}s in the instance: {', '.join(names)}")])
     return Watch(kind, arg)

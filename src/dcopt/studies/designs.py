@@ -201,14 +201,18 @@ def _finite(numbers: tuple[float, ...], where: str) -> tuple[float, ...]:
     return numbers
 
 
+MAX_POINTS = 1_000_000
+"""Most points of a design (and values of a LOW:HIGH:N): more is a typo, not a sweep."""
+
+
 def _count(text: str, where: str, whole: str) -> int:
     try:
         n = int(text)
     except ValueError:
         n = 0
-    if n < 1:
-        raise SweepInputError([Problem(where, f"cannot read {whole!r}: N must be a whole number >= 1",
-                                       "write LOW:HIGH:N, e.g. 40:120:5")])
+    if not 1 <= n <= MAX_POINTS:
+        raise SweepInputError([Problem(where, f"cannot read {whole!r}: N must be a whole number from 1 "
+                                              f"to {MAX_POINTS:,}", "write LOW:HIGH:N, e.g. 40:120:5")])
     return n
 
 
@@ -235,6 +239,10 @@ def grid_points(varies: list[Vary]) -> list[Point]:
             raise SweepInputError([Problem(v.key, "a grid needs values, not a range or a distribution",
                                            "write LOW:HIGH:N (N values) or V1,V2,...")])
         lists.append(v.spec.numbers)
+    if math.prod(len(values) for values in lists) > MAX_POINTS:
+        sizes = " x ".join(str(len(values)) for values in lists)
+        raise SweepInputError([Problem("--vary", f"the grid has {sizes} points, more than {MAX_POINTS:,}",
+                                       "vary fewer parameters or give fewer values, or use --design mc")])
     keys = [v.key for v in varies]
     return [Point(i, dict(zip(keys, combo)), "grid") for i, combo in enumerate(itertools.product(*lists))]
 

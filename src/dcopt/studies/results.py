@@ -13,15 +13,24 @@ appended as one line, flushed, and at the end the file is rewritten in point
 order. A ``.parquet`` results file has a CSV journal beside it
 (``<name>.parquet.journal.csv``), turned into the Parquet file at the end and
 then removed. Floats are written with ``repr`` so that they read back exactly.
+
+One run at a time: a sweep holds an exclusive lock (``flock``) on
+``<name>.lock`` beside the results file while it reads and writes it, so a
+second run on the same file (two ``--resume``, say) stops at once with
+`ResultsFileLocked` instead of solving the same points again. The kernel
+drops the lock when the process ends, however it ends; a lock file left by a
+killed run is taken over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import os
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +41,7 @@ from ..instance.paths import SweepInputError
 from ..instance.schema import Instance
 from ..model.items import reported_items
 from ..results.solution import Solution
+from ..results.writers import from_spreadsheet_text, spreadsheet_text
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: `import dcopt` stays light
@@ -163,12 +173,12 @@ def _cell(value: Any) -> str:
         return repr(float(value))
     if isinstance(value, np.integer):
         return str(int(value))
-    return str(value)
+    return str(spreadsheet_text(str(value)))  # text: never a spreadsheet formula
 
 
 def _typed(column: str, text: str) -> Any:
     if column in STRING_COLUMNS:
-        return text
+        return from_spreadsheet_text(text)
     if column in BOOL_COLUMNS:
         return text == "True"
     if column in INT_COLUMNS:
@@ -176,10 +186,113 @@ def _typed(column: str, text: str) -> Any:
     return float(text) if text != "" else math.nan
 
 
+def csv_text(df: pd.DataFrame) -> str:
+    """A results table (or a break-even trace) as the CSV text a results file holds."""
+    cols = list(df.columns)
+    return csv_line(dict(zip(cols, cols)), cols) + "".join(csv_line(row, cols) for row in df.to_dict("records"))
+
+
 def csv_line(row: dict[str, Any], cols: Sequence[str]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([_cell(row.get(c)) for c in cols])
     return buf.getvalue()
+
+
+class ResultsFileLocked(SweepInputError):
+    """Another run holds the lock of the results file (the CLI exits 2 on it)."""
+
+    def __init__(self, path: Path, lock_path: Path, holder_pid: int | None) -> None:
+        who = f"another dcopt run (pid {holder_pid})" if holder_pid else "another dcopt run"
+        fix = "wait until that run ends (or stop it), or write to another file with -o"
+        super().__init__([Problem(str(path), f"is locked: {who} is writing it (lock file {lock_path})", fix)])
+        self.args = (f"{path} is locked: {who} holds it (lock file {lock_path})\n  fix: {fix}",)
+
+
+class ResultsLock:
+    """An exclusive lock on ``<results file>.lock``, held while a sweep uses the file.
+
+    ``flock`` (``msvcrt.locking`` on Windows), never waiting: if another process
+    holds it, `acquire` raises `ResultsFileLocked` naming the file and that
+    process's pid (written into the lock file). The lock file is removed on
+    release; one left by a killed run holds no lock and is taken over.
+    """
+
+    def __init__(self, results_path: Path) -> None:
+        self.results_path = Path(results_path)
+        self.path = self.results_path.with_name(self.results_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        assert self._fd is None, "already held"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                _lock_fd(fd)
+            except OSError:
+                holder = _pid_in(fd)
+                os.close(fd)
+                raise ResultsFileLocked(self.results_path, self.path, holder) from None
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # its holder removed it between our open and our lock: open it afresh
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        if _UNLINK_WHILE_HELD:  # remove it while still holding it, so nobody locks a removed file
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        os.close(self._fd)  # releases the lock
+        self._fd = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+_UNLINK_WHILE_HELD = fcntl is not None
+"""POSIX can remove a file that is open (and locked); Windows cannot, so there the lock
+file stays (empty of meaning once unlocked)."""
+
+
+def _lock_fd(fd: int) -> None:
+    """Lock `fd` exclusively without waiting; OSError if another process holds it."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    elif sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _pid_in(fd: int) -> int | None:
+    """The pid the holder wrote into the lock file, if it can be read."""
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace") if hasattr(os, "pread") else ""
+        return int(text.split()[0]) if text.split() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st, now = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino)
 
 
 class ResultsFile:
@@ -190,6 +303,7 @@ class ResultsFile:
         self.cols = list(cols)
         self.parquet = self.path.suffix.lower() == ".parquet"
         self.journal = self.path.with_name(self.path.name + ".journal.csv") if self.parquet else self.path
+        self.lock = ResultsLock(self.path)
         self._handle: io.TextIOWrapper | None = None
 
     def exists(self) -> bool:

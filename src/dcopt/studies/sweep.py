@@ -48,7 +48,9 @@ column                          meaning
 Nothing is lost: with an ``output`` file each finished point is appended to
 it at once (see `dcopt.sweep_results`), ``resume=True`` skips the points
 already there, and a point that fails is recorded with its status and
-message while the sweep goes on.
+message while the sweep goes on. Nothing is done twice: one sweep at a time
+holds the results file's lock. Nothing stays behind: local workers end when
+the sweep process ends, even when it is killed (`parent_watch`).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ from ..instance.schema import Instance
 from ..pipeline.solve import Pipeline
 from ..solver.highs import SolveOptions
 from .designs import Point, Vary, parse_vary, points
+from .parent_watch import die_with_parent
 from .results import (
     ResultsFile,
     columns,
@@ -180,6 +183,8 @@ def sweep(
     run on that cluster. `output`: a ``.csv`` or ``.parquet`` file that each
     finished point is appended to; `resume` skips the points it already holds,
     `overwrite` starts it afresh (without either, an existing file is an error).
+    While the sweep runs it holds a lock beside that file (``<output>.lock``):
+    a second sweep on the same file raises `ResultsFileLocked`.
 
     Options: a `SolveOptions` or its fields as keywords; sweeps default to
     ``threads=1`` per worker and no infeasibility diagnosis (``diagnose=True``
@@ -189,15 +194,15 @@ def sweep(
     setup, plan = prepare_sweep(instance, vary, design=design, samples=samples, seed=seed,
                                 sampling=sampling, options=options, base_dir=base_dir, **option_values)
     cols = columns([p.key for p in setup.params], load_instance(setup.document))
-    done: list[dict[str, Any]] = []
-    results = ResultsFile(Path(output), cols) if output is not None else None
-    if results is not None:
+    if output is None:
+        return table(_execute(setup, plan, cols, None, jobs=jobs, dask=dask, progress=progress), cols)
+    results = ResultsFile(Path(output), cols)
+    with results.lock.held():  # one run per results file (raises ResultsFileLocked)
         done = _start_results(results, plan, resume, overwrite)
-    finished = {r["point"] for r in done}
-    pending = [p for p in plan if p.index not in finished]
-    rows = done + _execute(setup, pending, cols, results, jobs=jobs, dask=dask, progress=progress)
-    df = table(rows, cols)
-    if results is not None:
+        finished = {r["point"] for r in done}
+        pending = [p for p in plan if p.index not in finished]
+        rows = done + _execute(setup, pending, cols, results, jobs=jobs, dask=dask, progress=progress)
+        df = table(rows, cols)
         results.finish(df)
     return df
 
@@ -325,9 +330,12 @@ def run_inline(setup: SweepSetup, pending: list[Point]) -> Iterator[dict[str, An
 _POOL_RUNNER: PointRunner | None = None
 
 
-def _init_pool_worker(setup: SweepSetup) -> None:
-    """Pool initializer: the worker's Pipeline. Ctrl-C is the parent's to handle."""
+def _init_pool_worker(setup: SweepSetup, parent_pid: int) -> None:
+    """Pool initializer: the worker dies with the sweep process (`die_with_parent`: a
+    killed sweep leaves no workers behind), and has its Pipeline. Ctrl-C is the
+    parent's to handle."""
     global _POOL_RUNNER
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _POOL_RUNNER = PointRunner(setup)
 
@@ -341,7 +349,7 @@ def run_local(setup: SweepSetup, pending: list[Point], jobs: int) -> Iterator[di
     """Solve the points on `jobs` local worker processes; rows come as points finish."""
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
-                                   initializer=_init_pool_worker, initargs=(setup,))
+                                   initializer=_init_pool_worker, initargs=(setup, os.getpid()))
     clean = False
     try:
         futures = {executor.submit(_pool_point, p): p for p in pending}
@@ -395,7 +403,12 @@ def run_dask(setup: SweepSetup, pending: list[Point], dask: Any) -> Iterator[dic
         raise SweepInputError([Problem("--dask", "Dask is not installed",
                                        "pip install 'dcopt[dask]'")]) from None
     own = not isinstance(dask, Client)
-    client = Client(dask) if own else dask
+    try:
+        client = Client(dask) if own else dask
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepInputError([Problem("--dask", f"cannot connect to a Dask scheduler at {dask!r}: {exc}",
+                                       "give the scheduler's address (e.g. tcp://host:8786) and check "
+                                       "that it runs")]) from None
     token = uuid.uuid4().hex
     futures: dict[Any, Point] = {}
     try:
