@@ -132,12 +132,18 @@ def _ports(inst: Instance, gpu: str, fabric: str) -> dict:
     return {"port_gbps": None if port is None else port.gbps, "ports_per_gpu": g.nic_ports}
 
 
+def _surviving_frac(gpu, bought: int, years) -> dict[int, float]:
+    """Surviving fraction by year of GPUs bought in `bought` (SPEC 8.2); empty without failures."""
+    return {t: sem.surviving(gpu, t - bought) for t in years} if gpu.annual_failure_rate > 0 else {}
+
+
 def existing_deployment_results(inst: Instance) -> list[ExistingDeploymentResult]:
     gpus = {g.name: g for g in inst.catalog.gpus}
     end = inst.horizon.end_year + 1
     return [ExistingDeploymentResult(index=i, site=x.site, cooling=x.cooling, rack_kw=x.rack_kw, gpu=x.gpu,
                                      fabric=x.fabric, purchase_year=x.purchase_year, gpus=x.gpus,
                                      annual_failure_rate=gpus[x.gpu].annual_failure_rate,
+                                     surviving_frac=_surviving_frac(gpus[x.gpu], x.purchase_year, inst.years),
                                      end_market_usd_per_gpu=_market(gpus[x.gpu], end),
                                      **_ports(inst, x.gpu, x.fabric))
             for i, x in enumerate(inst.existing.deployments)]

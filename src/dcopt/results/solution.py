@@ -118,6 +118,9 @@ class ExistingDeploymentResult(_Out):
     annual_failure_rate: float = Field(
         0.0, description="The model's failure rate (SPEC 8.2): of the GPUs not retired, (1 - rate) ** (year - "
         "purchase_year) still work.")
+    surviving_frac: dict[int, float] = Field(
+        default_factory=dict, description="That surviving fraction by horizon year (SPEC 8.2); empty when the "
+        "model has no failure rate (all survive).")
     end_market_usd_per_gpu: float | None = Field(
         None, description="Used-GPU market price at end_year + 1, what GPUs still running are valued at (SPEC "
         "8.2); null without a market map.")
