@@ -240,25 +240,51 @@ def reports(tmp_path_factory):
     return _reports(tmp_path_factory)
 
 
+def page_problems(browser: Chromium, path: Path, ids: list[str]) -> list[str]:
+    """What is wrong with the report at `path` in the browser: console errors, requests, charts
+    missing or empty (against the chart ids built), a blank screenshot."""
+    session = browser.open(path.resolve().as_uri())
+    charts = browser.evaluate(session, CHARTS_JS)
+    problems = browser.problems(session)
+    if [c["id"] for c in charts] != ids:
+        problems.append(f"charts on the page {[c['id'] for c in charts]} != charts built {ids}")
+    for c in charts:
+        if not (c["width"] > 50 and c["height"] > 50 and c["shapes"] > 0):
+            problems.append(f"chart {c['id']} is empty or has no size: {c}")
+    png = browser.screenshot(session, full_page=True)
+    w, hgt, colours, top = image_stats(png)
+    if w < 600 or hgt < 600 or colours < 50 or top > 0.97:
+        problems.append(f"screenshot looks blank: {w}x{hgt}, {colours} colours, top colour {top:.0%}")
+    browser.close_tab(session)
+    return problems
+
+
 def test_reports_render_in_chromium(browser, reports):
     failures = []
     for name, path, ids in reports:
-        session = browser.open(path.resolve().as_uri())
-        charts = browser.evaluate(session, CHARTS_JS)
-        problems = browser.problems(session)
-        if [c["id"] for c in charts] != ids:
-            problems.append(f"charts on the page {[c['id'] for c in charts]} != charts built {ids}")
-        for c in charts:
-            if not (c["width"] > 50 and c["height"] > 50 and c["shapes"] > 0):
-                problems.append(f"chart {c['id']} is empty or has no size: {c}")
-        png = browser.screenshot(session, full_page=True)
-        w, hgt, colours, top = image_stats(png)
-        if w < 600 or hgt < 600 or colours < 50 or top > 0.97:
-            problems.append(f"screenshot looks blank: {w}x{hgt}, {colours} colours, top colour {top:.0%}")
-        browser.close_tab(session)
+        problems = page_problems(browser, path, ids)
         if problems:
             failures.append(f"{name}: " + "; ".join(problems))
     assert not failures, "\n".join(failures)
+
+
+SECTION8_REPORTS = ["every-feature", "every-feature-one-future", "v2_job_span_two_sites", "v2_grid_upgrade",
+                    "v2_onsite_generation", "v2_rental"]
+"""Section-8 solutions (tests/test_report_sections8.py): jobs, routes, lifecycle, power, supply, scenarios."""
+
+
+@pytest.mark.parametrize("name", SECTION8_REPORTS)
+def test_section8_reports_render_in_chromium(browser, name, tmp_path):
+    import test_report as tr
+    import test_report_sections8 as t8
+
+    html_text = t8.report(name)
+    path = tmp_path / f"{name}.html"
+    path.write_text(html_text, encoding="utf-8")
+    ids = tr.chart_ids(html_text)
+    assert set(t8.EXPECTED[name]) <= set(ids)
+    problems = page_problems(browser, path, ids)
+    assert not problems, f"{name}: " + "; ".join(problems)
 
 
 def test_a_broken_page_is_caught(browser, tmp_path):

@@ -19,6 +19,7 @@ from ..results.solution import (
     BuiltBlocks,
     ExistingDeploymentResult,
     FabricAtSite,
+    GridUpgradeResult,
     JobSite,
     JobYearResult,
     PurchaseResult,
@@ -38,6 +39,8 @@ def _by_year(years: list[int], values) -> dict[int, float]:
 def site_results(d: ModelData, plan: Plan, tot: PlanTotals) -> list[SiteResult]:
     inst = d.ctx.inst
     years = inst.years
+    got = site_delivered(d, plan)
+    onsite_t = onsite_emissions(d, plan)
     out = []
     for s in inst.sites:
         existing = [b for b in inst.existing.blocks if b.site == s.name and b.blocks > 0]
@@ -51,9 +54,9 @@ def site_results(d: ModelData, plan: Plan, tot: PlanTotals) -> list[SiteResult]:
         present = list(dict.fromkeys(x.fabric for x in inst.existing.deployments if x.site == s.name))
         fabrics = [FabricAtSite(fabric=f, year=None) for f in present]
         fabrics += [FabricAtSite(fabric=a.fabric, year=a.year) for a in plan.fabrics if a.site == s.name]
-        upgrades = {u.name: u.mw for u in s.grid_upgrades}
-        limit = [s.max_facility_mw + sum(upgrades.get(u.upgrade, 0.0) for u in plan.grid_upgrades
-                                          if u.site == s.name and u.year <= t) for t in years]
+        options = {u.name: u for u in s.grid_upgrades}
+        taken = sorted((u for u in plan.grid_upgrades if u.site == s.name), key=lambda u: (u.year, u.upgrade))
+        limit = [s.max_facility_mw + sum(options[u.upgrade].mw for u in taken if u.year <= t) for t in years]
         onsite = [sum(g.mw for g in plan.onsite_builds if g.site == s.name and g.year <= t) for t in years]
         out.append(SiteResult(
             name=s.name,
@@ -72,26 +75,86 @@ def site_results(d: ModelData, plan: Plan, tot: PlanTotals) -> list[SiteResult]:
             onsite_mw=_by_year(years, onsite),
             grid_mwh=_by_year(years, tot.quantity("grid_mwh", s.name)),
             onsite_mwh=_by_year(years, tot.quantity("onsite_mwh", s.name)),
+            upgrades=[GridUpgradeResult(upgrade=u.upgrade, year=u.year, mw=options[u.upgrade].mw,
+                                        capex_usd=options[u.upgrade].capex_usd) for u in taken],
+            build_lead_time_years=s.build_lead_time_years,
+            colocation_usd_per_kw_month=s.colocation_usd_per_kw_month,
+            gpus=_by_year(years, tot.quantity("gpus", s.name)),
+            delivered={t: got.get((s.name, t), 0.0) for t in years},
+            emissions_t=_by_year(years, tot.quantity("emissions_t", s.name)),
+            onsite_emissions_t={t: onsite_t.get((s.name, t), 0.0) for t in years},
+            costs_npv_usd=tot.site_npv_usd(s.name),
         ))
+    return out
+
+
+def site_delivered(d: ModelData, plan: Plan) -> dict[tuple[str, int], float]:
+    """Throughput delivered per (site, year) by the site's GPUs: pooled demand and training jobs."""
+    ctx = d.ctx
+    out: dict[tuple[str, int], float] = defaultdict(float)
+    for a in plan.allocations or []:
+        out[(a.site, a.year)] += a.gpus * sem.delivered_per_gpu(ctx.gpus[a.gpu], ctx.fabrics[a.fabric], a.workload)
+    for a in plan.job_allocations or []:
+        out[(a.site, a.year)] += a.gpus * _job_per_gpu(d, a)
+    return out
+
+
+def onsite_emissions(d: ModelData, plan: Plan) -> dict[tuple[str, int], float]:
+    """t CO2 of the energy generated on site per (site, year) (SPEC 8.4)."""
+    out: dict[tuple[str, int], float] = defaultdict(float)
+    for g in plan.onsite_generation:
+        option = next(p for p in d.ctx.sites[g.site].onsite_power if p.name == g.option)
+        out[(g.site, g.year)] += g.mwh * option.carbon_kg_per_mwh / 1000.0
     return out
 
 
 def purchase_results(inst: Instance, plan: Plan) -> list[PurchaseResult]:
     y1 = inst.horizon.end_year + 1
-    return [PurchaseResult(**x.model_dump(), resale_year=min(x.year + x.life_years, y1))
-            for x in sorted(plan.purchases, key=lambda x: (x.year, x.site, x.gpu, x.fabric))]
+    gpus = {g.name: g for g in inst.catalog.gpus}
+    out = []
+    for x in sorted(plan.purchases, key=lambda x: (x.year, x.site, x.gpu, x.fabric)):
+        g, resale = gpus[x.gpu], min(x.year + x.life_years, y1)
+        surviving = ({t: x.gpus * sem.surviving(g, t - x.year) for t in range(x.year, resale)}
+                     if g.annual_failure_rate > 0 else {})
+        out.append(PurchaseResult(**x.model_dump(), resale_year=resale, market_usd_per_gpu=_market(g, resale),
+                                  surviving_gpus=surviving, **_ports(inst, x.gpu, x.fabric)))
+    return out
+
+
+def _market(gpu, year: int) -> float | None:
+    """The used-GPU market price of a model in a year (SPEC 8.2), None without a market map."""
+    return sem.year_value(gpu.resale_usd_per_gpu, year)
+
+
+def _ports(inst: Instance, gpu: str, fabric: str) -> dict:
+    g = next(x for x in inst.catalog.gpus if x.name == gpu)
+    port = sem.port_option(next(f for f in inst.catalog.fabrics if f.name == fabric), g)
+    return {"port_gbps": None if port is None else port.gbps, "ports_per_gpu": g.nic_ports}
+
+
+def _surviving_frac(gpu, bought: int, years) -> dict[int, float]:
+    """Surviving fraction by year of GPUs bought in `bought` (SPEC 8.2); empty without failures."""
+    return {t: sem.surviving(gpu, t - bought) for t in years} if gpu.annual_failure_rate > 0 else {}
 
 
 def existing_deployment_results(inst: Instance) -> list[ExistingDeploymentResult]:
+    gpus = {g.name: g for g in inst.catalog.gpus}
+    end = inst.horizon.end_year + 1
     return [ExistingDeploymentResult(index=i, site=x.site, cooling=x.cooling, rack_kw=x.rack_kw, gpu=x.gpu,
-                                     fabric=x.fabric, purchase_year=x.purchase_year, gpus=x.gpus)
+                                     fabric=x.fabric, purchase_year=x.purchase_year, gpus=x.gpus,
+                                     annual_failure_rate=gpus[x.gpu].annual_failure_rate,
+                                     surviving_frac=_surviving_frac(gpus[x.gpu], x.purchase_year, inst.years),
+                                     end_market_usd_per_gpu=_market(gpus[x.gpu], end),
+                                     **_ports(inst, x.gpu, x.fabric))
             for i, x in enumerate(inst.existing.deployments)]
 
 
 def retirement_results(inst: Instance, plan: Plan) -> list[RetirementResult]:
     deps = inst.existing.deployments
+    gpus = {g.name: g for g in inst.catalog.gpus}
     return [RetirementResult(**r.model_dump(), site=deps[r.deployment].site, gpu=deps[r.deployment].gpu,
-                             fabric=deps[r.deployment].fabric)
+                             fabric=deps[r.deployment].fabric,
+                             market_usd_per_gpu=_market(gpus[deps[r.deployment].gpu], r.year))
             for r in sorted(plan.retirements, key=lambda r: (r.year, r.deployment))]
 
 
@@ -129,6 +192,9 @@ def year_results(d: ModelData, plan: Plan, tot: PlanTotals) -> list[YearResult]:
     rented: dict[int, float] = defaultdict(float)
     for r in plan.rentals:
         rented[r.year] += r.gpus
+    onsite_t: dict[int, float] = defaultdict(float)
+    for (_, t), v in onsite_emissions(d, plan).items():
+        onsite_t[t] += v
     out = []
     for i, y in enumerate(ctx.years):
         out.append(YearResult(
@@ -147,6 +213,7 @@ def year_results(d: ModelData, plan: Plan, tot: PlanTotals) -> list[YearResult]:
             rented_gpus=rented[y],
             grid_mwh=float(tot.quantity("grid_mwh")[i]),
             onsite_mwh=float(tot.quantity("onsite_mwh")[i]),
+            onsite_emissions_t=onsite_t[y],
         ))
     return out
 

@@ -2,8 +2,8 @@
 
 The top-level fields of a scenario `Solution` are the expectation: `tco_usd`
 and `costs_npv_usd` are probability-weighted over the cases (so they still
-sum), `costs_nominal_usd` likewise; the plan fields (sites, purchases, ...)
-hold the decisions of the years before the reveal year, which every case
+sum), `costs_nominal_usd` and each site's `costs_npv_usd` likewise; the plan
+fields (sites, purchases, ...) hold the decisions of the years before the reveal year, which every case
 shares, and `years` the first-stage years. `scenarios.cases` has each case's
 complete solution.
 """
@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ..instance.schema import Instance
 from ..plan.format import Plan
-from ..results.solution import CaseResult, ScenarioResults, Solution
+from ..results.solution import CaseResult, ScenarioResults, SiteResult, Solution
 from .extract import CaseExtract
 
 
@@ -38,17 +38,31 @@ def first_stage(plan: Plan, reveal: int, lead: dict[str, int]) -> Plan:
     })
 
 
-def _first_stage_site(site, reveal: int, lead: int):
-    early = {y: v for y, v in site.built_it_mw.items() if y < reveal}
+BY_YEAR_SITE_FIELDS = tuple(name for name, f in SiteResult.model_fields.items() if f.annotation == dict[int, float])
+"""The per-year fields of a `SiteResult` (built_it_mw, ..., gpus, delivered, emissions_t): a
+first-stage site keeps their years before the reveal."""
+
+
+def _first_stage_site(site, reveal: int, lead: int, costs_npv_usd: dict[str, float]):
     keep = lambda by_year: {y: v for y, v in by_year.items() if y < reveal}
     return site.model_copy(update={
         "open_year": site.open_year if site.open_year is not None and site.open_year < reveal else None,
         "blocks": [b for b in site.blocks if b.year is None or b.year - lead < reveal],
         "fabrics": [f for f in site.fabrics if f.year is None or f.year < reveal],
-        "built_it_mw": early, "facility_mw": keep(site.facility_mw), "it_load_mw": keep(site.it_load_mw),
-        "facility_drawn_mw": keep(site.facility_drawn_mw), "grid_limit_mw": keep(site.grid_limit_mw),
-        "onsite_mw": keep(site.onsite_mw), "grid_mwh": keep(site.grid_mwh), "onsite_mwh": keep(site.onsite_mwh),
+        "upgrades": [u for u in site.upgrades if u.year < reveal],
+        **{name: keep(getattr(site, name)) for name in BY_YEAR_SITE_FIELDS},
+        "costs_npv_usd": costs_npv_usd,
     })
+
+
+def _expected_site_costs(probs: list[float], solutions: list[Solution]) -> dict[str, dict[str, float]]:
+    """Each site's cost items, probability-weighted over the cases (like the solution's)."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for p, sol in zip(probs, solutions):
+        for site in sol.sites:
+            for item, usd in site.costs_npv_usd.items():
+                out[site.name][item] += p * usd
+    return {name: dict(items) for name, items in out.items()}
 
 
 def expected_solution(inst: Instance, extracts: list[CaseExtract], solutions: list[Solution]) -> Solution:
@@ -69,11 +83,13 @@ def expected_solution(inst: Instance, extracts: list[CaseExtract], solutions: li
     cases = [CaseResult(name=e.data.ctx.case.name, probability=p, solution=s)
              for e, p, s in zip(extracts, probs, solutions)]
     purchases = [q for q in base.purchases if q.year < sc.reveal_year]
+    site_costs = _expected_site_costs(probs, solutions)
     return base.model_copy(update={
         "tco_usd": tco,
         "costs_npv_usd": dict(npv),
         "costs_nominal_usd": {i: dict(v) for i, v in nominal.items()},
-        "sites": [_first_stage_site(s, sc.reveal_year, lead.get(s.name, 0)) for s in base.sites],
+        "sites": [_first_stage_site(s, sc.reveal_year, lead.get(s.name, 0), site_costs.get(s.name, {}))
+                  for s in base.sites],
         "purchases": purchases,
         "retirements": [r for r in base.retirements if r.year < sc.reveal_year],
         "allocations": [],

@@ -9,6 +9,12 @@ A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
 when a report is built, not when dcopt is.
 
+Modules: `plan_report` (a solved plan: the v1.1 sections), `sections8` (where
+the section-8 topics go, each only when the solution has something for it)
+with one module per topic: `jobs` (8.1), `lifecycle` (8.2, 8.3), `power`
+(8.3, 8.4, 8.6), `supply` (8.7), `scenarios` (8.8); `sweep` (a sweep table);
+`charts`, `panels` and `html` (plumbing).
+
 May import: `dcopt.instance`, `dcopt.model.items` (the registries), `dcopt.results`,
 `dcopt.studies.results` (sweep tables).
 """

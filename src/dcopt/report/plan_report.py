@@ -19,7 +19,10 @@ from ..results.solution import Solution
 from ..results.writers import csv_tables
 from . import charts as ch
 from . import html as h
+from . import lifecycle
 from .charts import Chart, Table
+from .panels import deployments as _deployments
+from .panels import existing_running, gpu_colors, horizon_years
 
 MAX_TIMELINE_ROWS = 40
 """Above this many purchases, the refresh timeline combines purchases across sites."""
@@ -43,7 +46,8 @@ def _units(unit: str | None) -> str:
 
 
 def _check_instance(solution: Solution, instance: Instance) -> None:
-    years = [y.year for y in solution.years]
+    whole = solution.scenarios.cases[0].solution if solution.scenarios and solution.scenarios.cases else solution
+    years = [y.year for y in whole.years]  # a scenario solution's own years are the first stage
     if instance.name != solution.instance_name or (years and years != list(instance.years)):
         raise ValueError(
             f"the instance ({instance.name!r}, {instance.years[0]}-{instance.years[-1]}) is not the one "
@@ -57,24 +61,28 @@ class Figures:
     """The headline figures: sums and ratios of Solution fields."""
 
     def __init__(self, s: Solution):
-        self.years = [y.year for y in s.years]
+        # with scenarios: throughput, energy and emissions are expectations over the cases (like the
+        # TCO); what is built and bought is the shared first stage (the Solution's own years)
+        cases = [(c.probability, c.solution) for c in s.scenarios.cases] if s.scenarios else [(1.0, s)]
+        self.years = [y.year for y in cases[0][1].years]
         self.start, self.end = (self.years[0], self.years[-1]) if self.years else (None, None)
         self.tco = s.tco_usd or 0.0
-        self.delivered = sum(y.training_delivered + sum(y.inference_delivered.values()) for y in s.years)
+        self.delivered = sum(p * sum(y.training_delivered + sum(y.inference_delivered.values())
+                                     + sum(y.job_delivered.values()) for y in x.years) for p, x in cases)
         self.per_unit = self.tco / self.delivered if self.delivered > 0 else None
-        last = self.end
+        last = self.built_by = s.years[-1].year if s.years else None
         opened = [x for x in s.sites if x.open_year is not None]
         self.sites_opened = len(opened)
         self.it_mw = sum(x.built_it_mw.get(last, 0.0) for x in s.sites)
         self.facility_mw = sum(x.facility_mw.get(last, 0.0) for x in s.sites)
-        self.grid_mw = sum(x.max_facility_mw for x in opened)
+        self.grid_mw = sum(x.grid_limit_mw.get(last, x.max_facility_mw) for x in opened)
         self.gpus_bought = sum(p.gpus for p in s.purchases)
         by_model: dict[str, int] = defaultdict(int)
         for p in s.purchases:
             by_model[p.gpu] += p.gpus
         self.gpus_by_model = dict(sorted(by_model.items(), key=lambda kv: -kv[1]))
-        self.emissions_t = sum(y.emissions_t for y in s.years)
-        self.energy_mwh = sum(y.energy_mwh for y in s.years)
+        self.emissions_t = sum(p * sum(y.emissions_t for y in x.years) for p, x in cases)
+        self.energy_mwh = sum(p * sum(y.energy_mwh for y in x.years) for p, x in cases)
 
 
 def _cards(s: Solution, f: Figures, inst: Instance | None, unit: str | None) -> list[h.Card]:
@@ -86,6 +94,8 @@ def _cards(s: Solution, f: Figures, inst: Instance | None, unit: str | None) -> 
     models = "; ".join(f"{g} {n:,}" for g, n in list(f.gpus_by_model.items())[:3])
     more = len(f.gpus_by_model) - 3
     unit_years = f"{unit}-years" if unit else "throughput-years"
+    first = " (first stage, shared by every case)" if s.scenarios else ""
+    rate += f"; expected over {len(s.scenarios.cases)} scenario cases" if s.scenarios else ""
     out = [
         h.Card("Total cost of ownership (present value)", ch.musd(f.tco),
                f"all costs {span} less resale and remaining values{rate}"),
@@ -93,9 +103,9 @@ def _cards(s: Solution, f: Figures, inst: Instance | None, unit: str | None) -> 
                f"TCO / {f.delivered:,.0f} {unit_years} of training and inference delivered, {span}"),
         h.Card("Data-hall capacity built", f"{f.it_mw:,.0f} MW IT",
                f"{f.facility_mw:,.1f} MW with cooling, at {f.sites_opened} site"
-               f"{'s' if f.sites_opened != 1 else ''} (grid limits {f.grid_mw:,.0f} MW), by {f.end}"),
+               f"{'s' if f.sites_opened != 1 else ''} (grid limits {f.grid_mw:,.0f} MW), by {f.built_by}{first}"),
         h.Card("GPUs bought", f"{f.gpus_bought:,}",
-               (models + (f"; {more} more models" if more > 0 else "")) or "none"),
+               ((models + (f"; {more} more models" if more > 0 else "")) or "none") + first),
         h.Card("CO2 emitted", f"{f.emissions_t / 1000:,.1f} kt",
                f"thousand tonnes over {span}, from {f.energy_mwh / 1000:,.0f} GWh of electricity"),
     ]
@@ -225,31 +235,6 @@ def cashflow_chart(s: Solution) -> Chart:
 
 # =========================================================================== fleet
 
-def _deployments(s: Solution, inst: Instance | None) -> list:
-    """The existing deployments: the Solution's, else the instance's (older solution files)."""
-    if s.existing_deployments:
-        return list(s.existing_deployments)
-    return list(inst.existing.deployments) if inst is not None else []
-
-
-def _existing_by_deployment(s: Solution, inst: Instance | None) -> dict[int, dict[int, float]] | None:
-    """GPUs running per year of each existing deployment, from the deployment sizes and the
-    Solution's retirements; None when the deployments are not known."""
-    deps = _deployments(s, inst)
-    if not deps:
-        return None
-    years = [y.year for y in s.years]
-    out: dict[int, dict[int, float]] = {}
-    for e, dep in enumerate(deps):
-        running, by_year = float(dep.gpus), {}
-        for t in years:
-            running -= sum(r.gpus for r in s.retirements if r.deployment == e and r.year == t)
-            if running > 0:
-                by_year[t] = running
-        out[e] = by_year
-    return out
-
-
 def fleet_segments(s: Solution, inst: Instance | None = None) -> dict[tuple[str, object], dict[int, float]]:
     """GPUs running by (model, vintage) and year. Vintage: the purchase year, 'existing' for GPUs
     there before the plan (their purchase year when the instance is given)."""
@@ -267,7 +252,7 @@ def fleet_segments(s: Solution, inst: Instance | None = None) -> dict[tuple[str,
             rest = n - bought[(g, y.year)]
             if rest > 0.5:
                 existing[g][y.year] = rest
-    split = _existing_by_deployment(s, inst)
+    split = existing_running(s, inst)
     if split is not None:
         by_vintage: dict[tuple[str, object], dict[int, float]] = defaultdict(lambda: defaultdict(float))
         deps = _deployments(s, inst)
@@ -285,14 +270,6 @@ def fleet_segments(s: Solution, inst: Instance | None = None) -> dict[tuple[str,
     for g, by_year in existing.items():
         segs[(g, "existing")].update(by_year)
     return {k: dict(v) for k, v in segs.items()}
-
-
-def gpu_colors(s: Solution, inst: Instance | None) -> dict[str, str]:
-    """One colour per GPU model, the same in every chart of the report."""
-    names = {p.gpu for p in s.purchases} | {r.gpu for r in s.retirements}
-    names |= {g for y in s.years for g in y.active_gpus}
-    names |= {d.gpu for d in _deployments(s, inst)}
-    return ch.palette(names)
 
 
 def _vintage_key(v: object) -> tuple[int, str]:
@@ -348,7 +325,7 @@ def _bar(kind: str, gpu: str, gpus: float, start: int | None, end: int, where: s
 def _timeline_rows(s: Solution, inst: Instance | None) -> tuple[list[dict], bool]:
     """Bars of the refresh timeline: purchases (one per purchase, or combined across sites when
     there are many) and existing GPUs (to their retirement)."""
-    end = s.years[-1].year
+    end = horizon_years(s)[-1]
     rows: list[dict] = []
     deps = _deployments(s, inst)
     if deps:
@@ -394,9 +371,10 @@ def _timeline_rows(s: Solution, inst: Instance | None) -> tuple[list[dict], bool
 
 
 def timeline_chart(s: Solution, inst: Instance | None) -> Chart:
-    years = [y.year for y in s.years]
+    years = horizon_years(s)
     start, end = years[0], years[-1]
     rows, combined = _timeline_rows(s, inst)
+    priced = lifecycle.add_sale_prices(rows, s, inst)
     colors = gpu_colors(s, inst)
     known = [r["start"] for r in rows if r["start"] is not None]
     before = any(r["kind"] == "existing" for r in rows)
@@ -434,6 +412,9 @@ def timeline_chart(s: Solution, inst: Instance | None) -> Chart:
     if combined:
         notes.append(f"{len(s.purchases)} purchases: those of the same model, year bought and year resold are "
                      "combined across sites (each purchase is in the purchases table below).")
+    if priced:
+        notes.append("Sales at the used-GPU market price of the year sold (per GPU, before the resale fee; the "
+                     "network's book value comes on top).")
     if any(r["kind"] == "existing" and r["start"] is None for r in rows):
         notes.append("The purchase year of GPUs that were there before the plan is in the instance: "
                      "give --instance to draw them from the year they were bought.")
@@ -442,9 +423,10 @@ def timeline_chart(s: Solution, inst: Instance | None) -> Chart:
         "one bar per purchase, from the year bought to the year resold (or the end of the plan, where "
         "the GPUs' remaining value is credited); hatched bars are GPUs there before the plan, up to "
         "their retirement.",
-        svg, Table(["kind", "gpu", "gpus", "site", "fabric", "from_year", "to_year", "how_it_ends"],
+        svg, Table(["kind", "gpu", "gpus", "site", "fabric", "from_year", "to_year", "how_it_ends"]
+                   + (["market_usd_per_gpu"] if priced else []),
                    [[r["kind"], r["gpu"], r["gpus"], r["where"], r["fabric"], r["start"], r["end"], r["how"]]
-                    for r in rows]), notes)
+                    + ([r["market_usd_per_gpu"]] if priced else []) for r in rows]), notes)
 
 
 # =========================================================================== sites
@@ -483,8 +465,13 @@ def site_power_chart(s: Solution) -> Chart:
             ax.bar(years, fac, width=0.7, color="#7fa7cf", label="facility power built (IT + cooling)")
             ax.plot(years, drawn, color=ch.CAPEX_COLOR, marker="o", ms=3.5, lw=1.5,
                     label="facility power drawn (average)")
-            ax.axhline(x.max_facility_mw, color=ch.LIMIT_COLOR, ls="--", lw=1.3, label="grid limit")
-            ax.set_ylim(0, x.max_facility_mw * 1.15)
+            limit = _power_limit(x, years)
+            if any(abs(v - x.max_facility_mw) > 1e-9 for v in limit):  # upgrades, on-site MW (SPEC 8.3, 8.4)
+                ax.step(years, limit, where="mid", color=ch.LIMIT_COLOR, ls="--", lw=1.3,
+                        label="grid limit with upgrades and on-site MW")
+            else:
+                ax.axhline(x.max_facility_mw, color=ch.LIMIT_COLOR, ls="--", lw=1.3, label="grid limit")
+            ax.set_ylim(0, max([x.max_facility_mw, *limit, *fac, *drawn]) * 1.15)
             ax.set_title(f"{x.name} ({x.region})", fontsize=9.5)
             ax.set_ylabel("MW")
             ch.year_axis(ax, years, narrow=nc > 1)
@@ -510,7 +497,7 @@ def _site_power_last_year(s: Solution, sites: list) -> Chart:
     last = years[-1]
     with ch.figure(1.3 + 0.3 * len(sites)) as (fig, ax):
         y = np.arange(len(sites))
-        ax.barh(y, [x.max_facility_mw for x in sites], height=0.8, color="#f3d3cf", label="grid limit")
+        ax.barh(y, [_power_limit(x, [last])[0] for x in sites], height=0.8, color="#f3d3cf", label="grid limit")
         ax.barh(y, [x.facility_mw.get(last, 0.0) for x in sites], height=0.5, color="#7fa7cf",
                 label=f"facility power built by {last} (IT + cooling)")
         ax.scatter([x.facility_drawn_mw.get(last, 0.0) for x in sites], y, color=ch.CAPEX_COLOR, s=18,
@@ -530,6 +517,11 @@ def _site_power_last_year(s: Solution, sites: list) -> Chart:
                      x.it_load_mw.get(t, 0.0), x.facility_drawn_mw.get(t, 0.0)] for x in sites for t in years]),
         [f"{len(sites)} sites open; not opened: " + ", ".join(x.name for x in s.sites if x.open_year is None)
          + "."] if any(x.open_year is None for x in s.sites) else [])
+
+
+def _power_limit(x, years: list[int]) -> list[float]:
+    """What a site may build against each year: its grid limit (with upgrades) and on-site MW."""
+    return [x.grid_limit_mw.get(t, x.max_facility_mw) + x.onsite_mw.get(t, 0.0) for t in years]
 
 
 def _nothing(cid: str, title: str, message: str) -> Chart:
@@ -734,8 +726,10 @@ def _solver_section(s: Solution) -> str:
 
 def sections(s: Solution, inst: Instance | None = None) -> list[tuple[str, str, list[Chart], str]]:
     """(anchor, title, charts, extra html) of a plan's report, in order."""
+    from .sections8 import with_section8
+
     unit = throughput_unit(s, inst)
-    return [
+    return with_section8([
         ("money", "Where the money goes", [waterfall_chart(s), spend_chart(s), cashflow_chart(s)], ""),
         ("fleet", "GPU fleet and refresh", [fleet_chart(s, inst), timeline_chart(s, inst)], ""),
         ("sites", "Sites", [site_power_chart(s), site_mix_chart(s, inst), site_fabric_chart(s)],
@@ -743,7 +737,7 @@ def sections(s: Solution, inst: Instance | None = None) -> list[tuple[str, str, 
          f'<div class="tablewrap">{h.table(site_table(s), name="sites-summary")}</div>')),
         ("demand", "Demand and delivery", [demand_chart(s, unit)], ""),
         ("energy", "Energy and emissions", [energy_chart(s)], ""),
-    ]
+    ], s, inst, unit)
 
 
 def solution_report_html(solution: Solution, instance: Instance | None = None) -> str:

@@ -25,6 +25,15 @@ class BuiltBlocks(_Out):
     it_mw: float = Field(0.0, description="IT capacity of these blocks, MW (blocks x block_mw).")
 
 
+class GridUpgradeResult(_Out):
+    """A grid upgrade taken at a site, with its size and price (SPEC 8.3)."""
+
+    upgrade: str
+    year: int
+    mw: float
+    capex_usd: float
+
+
 class FabricAtSite(_Out):
     fabric: str
     year: int | None = Field(description="Year it came; null when an existing deployment brought it.")
@@ -58,12 +67,38 @@ class SiteResult(_Out):
     )
     grid_mwh: dict[int, float] = Field(default_factory=dict, description="Energy from the grid by year, MWh.")
     onsite_mwh: dict[int, float] = Field(default_factory=dict, description="Energy generated on site by year, MWh.")
+    upgrades: list[GridUpgradeResult] = Field(default_factory=list, description="Grid upgrades taken (SPEC 8.3).")
+    build_lead_time_years: int = Field(
+        0, description="Years from ordering a block to commissioning it (SPEC 8.3): a block of year y is "
+        "ordered and paid in y - build_lead_time_years.")
+    colocation_usd_per_kw_month: float | None = Field(
+        None, description="Colocation fee when the site is a colocation site (SPEC 8.7), else null.")
+    gpus: dict[int, float] = Field(
+        default_factory=dict, description="GPUs installed at the site by year (failed ones included).")
+    delivered: dict[int, float] = Field(
+        default_factory=dict, description="Throughput the site's GPUs deliver by year (pooled demand and jobs).")
+    emissions_t: dict[int, float] = Field(
+        default_factory=dict, description="Emissions of the site's grid and on-site energy by year, t CO2.")
+    onsite_emissions_t: dict[int, float] = Field(
+        default_factory=dict, description="Emissions of the energy generated on site by year, t CO2 (SPEC 8.4).")
+    costs_npv_usd: dict[str, float] = Field(
+        default_factory=dict, description="NPV of each cost item tallied at this site (rentals belong to no "
+        "site; a DCI route is tallied at its first site).")
 
 
 class PurchaseResult(p.Purchase):
     """A purchase with the year it leaves the fleet (resold)."""
 
     resale_year: int = Field(description="min(year + life_years, end_year + 1).")
+    market_usd_per_gpu: float | None = Field(
+        None, description="Used-GPU market price of the model in resale_year (SPEC 8.2), before the resale fee; "
+        "null without a market map (book value).")
+    surviving_gpus: dict[int, float] = Field(
+        default_factory=dict, description="GPUs still working by year (SPEC 8.2 failures); empty when the model "
+        "has no failure rate (all survive).")
+    port_gbps: float | None = Field(
+        None, description="Port option the GPUs use on a fabric priced per port (SPEC 8.6), else null.")
+    ports_per_gpu: int = Field(1, description="Scale-out ports per GPU (the model's nic_ports).")
 
 
 class ExistingDeploymentResult(_Out):
@@ -77,12 +112,25 @@ class ExistingDeploymentResult(_Out):
     fabric: str
     purchase_year: int
     gpus: int
+    annual_failure_rate: float = Field(
+        0.0, description="The model's failure rate (SPEC 8.2): of the GPUs not retired, (1 - rate) ** (year - "
+        "purchase_year) still work.")
+    surviving_frac: dict[int, float] = Field(
+        default_factory=dict, description="That surviving fraction by horizon year (SPEC 8.2); empty when the "
+        "model has no failure rate (all survive).")
+    end_market_usd_per_gpu: float | None = Field(
+        None, description="Used-GPU market price at end_year + 1, what GPUs still running are valued at (SPEC "
+        "8.2); null without a market map.")
+    port_gbps: float | None = Field(None, description="Port option on a fabric priced per port (SPEC 8.6).")
+    ports_per_gpu: int = Field(1, description="Scale-out ports per GPU.")
 
 
 class RetirementResult(p.Retirement):
     site: str
     gpu: str
     fabric: str
+    market_usd_per_gpu: float | None = Field(
+        None, description="Used-GPU market price in the retirement year (SPEC 8.2); null without a market map.")
 
 
 class YearResult(_Out):
@@ -101,6 +149,7 @@ class YearResult(_Out):
     rented_gpus: float = Field(0.0, description="GPUs rented (SPEC 8.7).")
     grid_mwh: float = Field(0.0, description="Energy from the grid, MWh.")
     onsite_mwh: float = Field(0.0, description="Energy generated on site, MWh (SPEC 8.4).")
+    onsite_emissions_t: float = Field(0.0, description="Emissions of the energy generated on site, t CO2.")
 
 
 class JobSite(_Out):
@@ -263,7 +312,7 @@ class Solution(_Out):
             openings=openings,
             fabrics=fabrics,
             builds=builds,
-            purchases=[p.Purchase(**x.model_dump(exclude={"resale_year"})) for x in self.purchases],
+            purchases=[p.Purchase(**x.model_dump(include=set(p.Purchase.model_fields))) for x in self.purchases],
             retirements=[p.Retirement(deployment=r.deployment, year=r.year, gpus=r.gpus)
                          for r in self.retirements],
             grid_upgrades=list(self.grid_upgrades),
