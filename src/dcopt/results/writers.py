@@ -6,7 +6,10 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+from ..instance.schema import Instance
+from ..model.items import item_label
 from .solution import Solution
+from .tables8 import case_folders, section8_tables
 
 
 def write_json(solution: Solution, path: str | Path) -> None:
@@ -40,13 +43,20 @@ def from_spreadsheet_text(text: str) -> str:
     return text.removeprefix("'")
 
 
-def csv_tables(solution: Solution) -> dict[str, tuple[list[str], list[list[object]]]]:
-    """Every table of the solution: name -> (header, rows)."""
+def csv_tables(solution: Solution,
+               instance: Instance | None = None) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Every table of the solution: name -> (header, rows).
+
+    The tables of SPEC 6 always (costs, sites, blocks, fabrics, purchases, retirements,
+    allocations, years); those of SPEC 8.9 when the solution has them (`tables8`). `instance`
+    (optional) is only needed to split owned from colocated GPUs in the supply table. With
+    scenarios these are the expectation and the shared first stage; `case_tables` has each
+    case's own."""
     tables: dict[str, tuple[list[str], list[list[object]]]] = {}
     tables["costs"] = (
-        ["item", "npv_usd"] + [str(y) for y in _cost_years(solution)],
+        ["item", "npv_usd"] + [str(y) for y in _cost_years(solution)] + ["label"],
         [[item, npv] + [solution.costs_nominal_usd.get(item, {}).get(y, 0.0) for y in _cost_years(solution)]
-         for item, npv in solution.costs_npv_usd.items()],
+         + [item_label(item)] for item, npv in solution.costs_npv_usd.items()],
     )
     tables["sites"] = (
         ["site", "region", "open_year", "opened_by_existing", "max_facility_mw", "year", "built_it_mw",
@@ -85,7 +95,18 @@ def csv_tables(solution: Solution) -> dict[str, tuple[list[str], list[list[objec
                for r in y.inference_demand]
         )],
     )
+    tables.update(section8_tables(solution, instance))
     return tables
+
+
+def case_tables(solution: Solution, instance: Instance | None = None
+                ) -> dict[str, dict[str, tuple[list[str], list[list[object]]]]]:
+    """With scenarios, every case's own tables (its full plan and breakdown), by the folder
+    they go in under cases/ (`tables8.case_folders`); empty without scenarios."""
+    if solution.scenarios is None:
+        return {}
+    folders = case_folders(solution)
+    return {folders[c.name]: csv_tables(c.solution, instance) for c in solution.scenarios.cases}
 
 
 def _cost_years(solution: Solution) -> list[int]:
@@ -94,11 +115,19 @@ def _cost_years(solution: Solution) -> list[int]:
     return sorted(years)
 
 
-def write_csv(solution: Solution, folder: str | Path) -> list[Path]:
-    out = Path(folder)
+def write_csv(solution: Solution, folder: str | Path, instance: Instance | None = None) -> list[Path]:
+    """Write `csv_tables` into `folder` (one file per table), and with scenarios each case's
+    tables into cases/<case>/; return the paths written."""
+    paths = _write_tables(csv_tables(solution, instance), Path(folder))
+    for sub, tables in case_tables(solution, instance).items():
+        paths += _write_tables(tables, Path(folder) / "cases" / sub)
+    return paths
+
+
+def _write_tables(tables: dict[str, tuple[list[str], list[list[object]]]], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, (header, rows) in csv_tables(solution).items():
+    for name, (header, rows) in tables.items():
         path = out / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
