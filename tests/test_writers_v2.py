@@ -1,6 +1,6 @@
-"""CSV tables of SPEC 8 results (issues 11-15, "Solution, CSV and dcopt solve summary"; SPEC
-8.9): each new table on small v2 cases, with the values of the Solution; v1.1 CSV files
-unchanged; scenario solutions write their cases.
+"""CSV tables and the `dcopt solve` summary of SPEC 8 results (issues 11-15, "Solution, CSV and
+dcopt solve summary"; SPEC 8.9): each new table and summary section on small v2 cases, with the
+values of the Solution; v1.1 CSV files unchanged; scenario solutions write their cases.
 
 Until the independent check learns SPEC 8 (another branch), `dcopt.solve` raises "the plan
 found fails the independent check" on section-8 instances: `solved` below switches
@@ -20,10 +20,10 @@ from conftest import REPO
 import dcopt
 from dcopt.model.items import item_label
 from dcopt.pipeline import solve as pipeline_solve
-from dcopt.results import tables8
+from dcopt.results import summary8, tables8
 from dcopt.results.solution import Solution
 from dcopt.results.supply import installed_gpus, supply_by_year
-from dcopt.results.writers import case_tables, csv_tables, read_solution, write_csv
+from dcopt.results.writers import case_tables, csv_tables, read_solution, summary, write_csv
 
 V2 = REPO / "tests" / "reference_cases" / "v2"
 EVERY = REPO / "tests" / "data" / "every-feature.json"
@@ -74,6 +74,23 @@ def test_v11_csv_files_are_unchanged_but_for_the_cost_labels(name, tmp_path):
     assert [row[:-1] for row in new] == old  # the old columns, in order, then the label
     assert new[0][-1] == "label"
     assert [row[-1] for row in new[1:]] == [item_label(row[0]) for row in new[1:]]
+
+
+@pytest.mark.parametrize("name", ["quickstart", "brownfield-refresh"])
+def test_v11_summary_changes_only_in_the_cost_labels(name):
+    folder = V11 / name
+    s = read_solution(folder / "solution.json")
+    new = summary(s).splitlines()
+    old = (folder / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert len(new) == len(old)
+    start = old.index("Largest cost items (NPV):") + 1
+    end = old.index("", start)
+    assert new[:start] == old[:start] and new[end:] == old[end:]
+    labels = {item_label(i): i for i in s.costs_npv_usd} | {"other items": "other items"}
+    for n, o in zip(new[start:end], old[start:end]):
+        label, value = n.strip().rsplit("  ", 1)
+        item, old_value = o.strip().rsplit("  ", 1)
+        assert labels[label.strip()] == item.strip() and value.strip() == old_value.strip()
 
 
 # --------------------------------------------------------------------------- tables
@@ -296,3 +313,88 @@ def test_new_tables_escape_text_cells(name, tmp_path):
         assert not c.startswith(("=", "+", "@", "\t", "\r")), c
         if c.startswith("-"):
             float(c)
+
+
+# --------------------------------------------------------------------------- summary
+
+def test_summary_jobs_and_routes():
+    s, inst = solved("v2_job_span_two_sites")
+    text = summary(s, instance=inst)
+    j, r = s.jobs[0], s.routes[0]
+    assert "Training jobs (home, GPU model; GPUs by site, loss by distance; delivered of demand):" in text
+    sites = ", ".join(f"{x.site} {x.gpus:,.4g}" + (f" (-{100 * x.loss:.0f} %)" if x.loss else "") for x in j.sites)
+    assert f"  {j.year} {j.job}: home {j.home}, {j.gpu}; {sites}; {j.delivered:,.6g} of {j.demand:,.6g}" in text
+    assert "A 4.444 (-10 %)" in text
+    y = r.years[0]
+    assert (f"  {r.a} - {r.b} ({r.distance_km:g} km): lit {r.lit_year}; 2 x 400zr (2026); "
+            f"{summary8.num(y.gbps_used)} of {summary8.num(y.gbps_installed)} Gbps in 2026") in text
+    assert "Supply by year" not in text  # no rentals, no colocation
+
+
+def test_summary_supply_lines():
+    s, inst = solved("v2_rental")
+    text = summary(s, instance=inst)
+    r = s.rented[0]
+    y = s.years[0]
+    assert (f"  {y.year}  owned {summary8.num(sum(y.active_gpus.values()))} GPUs (training "
+            f"{summary8.num(y.training_delivered - r.delivered['training'])}); rented {summary8.num(r.gpus)} GPUs "
+            f"of {r.gpu} from {r.rental} (training {summary8.num(r.delivered['training'])})") in text
+    s, inst = solved("v2_colocation")
+    text = summary(s, instance=inst)
+    assert "  colo (r1, colocation): opened 2026" in text
+    for y in s.years:
+        assert f"  {y.year}  owned 0 GPUs; colocated 64 GPUs (training 64)" in text
+    assert "  2026  owned 64 GPUs (colocated included) (training 64)" in summary(s)
+
+
+def test_summary_power_lines():
+    s, inst = solved("v2_grid_upgrade")
+    site = next(x for x in s.sites if x.name == "s1")
+    text = summary(s, instance=inst)
+    assert f"    grid: {site.max_facility_mw:g} MW, upgrades sub (2026): {site.grid_limit_mw[2026]:g} MW at 2026" in text
+    assert f"{site.facility_mw[2026]:.1f} of {site.grid_limit_mw[2026]:g} MW facility at 2026" in text
+    s, inst = solved("v2_onsite_generation")
+    text = summary(s, instance=inst)
+    (b,), (g,) = s.onsite_builds, s.onsite_generation
+    assert (f"    on-site {b.option}: {summary8.num(b.mw)} MW ({b.year}); {summary8.num(g.mwh)} MWh generated "
+            f"{g.year} (100 % of the site's energy)") in text
+
+
+def test_summary_scenarios():
+    s, inst = solved("every-feature")
+    text = summary(s, instance=inst)
+    sc = s.scenarios
+    assert text.splitlines()[1].startswith(f"Expected TCO {s.tco_usd / 1e6:,.2f} M$ (NPV, over 2 cases)")
+    assert f"Sites (shared first stage: decisions before {sc.reveal_year}):" in text
+    assert "  b (east, colocation): opened 2026" in text
+    assert "    halls: 1 x dlc @ 130 kW (from 2027)" in text  # decided in 2026 (lead time), shared
+    for c in sc.cases:
+        assert f"  case {c.name} (probability {c.probability:g}): TCO {c.solution.tco_usd / 1e6:,.2f} M$ (NPV)" in text
+        block = text.split(f"  case {c.name} ", 1)[1].split("\n  case ", 1)[0]
+        for p in c.solution.purchases:
+            line = f"{p.year}  buy {p.gpus:>6} {p.gpu} at {p.site}"
+            assert (line in block) == (p.year >= sc.reveal_year), line
+        for g in c.solution.onsite_builds:
+            assert f"{g.year}  on-site {g.option} at {g.site}: {summary8.num(g.mw)} MW" in block
+        for r in c.solution.rented:
+            assert f"{r.year}  rent {summary8.num(r.gpus)} {r.gpu} from {r.rental}" in block
+        assert f"{sc.reveal_year}-{s.years[0].year + 2}  job frontier at home a on nvl72" in block
+    assert "EVPI" not in text and "VSS" not in text
+    valued = s.model_copy(update={"scenarios": sc.model_copy(update={"evpi_usd": 1.5e6, "vss_usd": 2.5e5})})
+    text = summary(valued, instance=inst)
+    assert "  EVPI 1.50 M$: " in text and "  VSS 0.25 M$: " in text
+
+
+def test_summary_case_builds_after_the_reveal():
+    s, inst = solved("v2_scenarios")
+    text = summary(s, instance=inst)
+    sc = s.scenarios
+    firsts = {(b.cooling, b.rack_kw, b.year) for x in s.sites for b in x.blocks}
+    for c in sc.cases:
+        block = text.split(f"  case {c.name} ", 1)[1].split("\n  case ", 1)[0]
+        own = [(x.name, b) for x in c.solution.sites for b in x.blocks if (b.cooling, b.rack_kw, b.year) not in firsts]
+        for site, b in own:
+            assert f"{b.year}  build {b.blocks} x {b.cooling} @ {b.rack_kw:g} kW at {site}" in block
+        if not own and not [p for p in c.solution.purchases if p.year >= sc.reveal_year]:
+            assert "no decisions of its own" in block
+    assert any("build" in x for x in text.splitlines())
