@@ -94,13 +94,13 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
         click.echo("\n".join(value.lines()), err=True)
     elif scenario_value:
         click.echo("--scenario-value: the instance has no scenarios (or no plan was found)", err=True)
-    text = summary(solution)
+    text = summary(solution, instance=inst)
     click.echo(text.splitlines()[0] if quiet else text)
     if output is not None:
         write_json(solution, output)
         click.echo(f"wrote {output}", err=True)
     if csv_dir is not None and solution.has_plan:
-        write_csv(solution, csv_dir)
+        write_csv(solution, csv_dir, instance=inst)
         click.echo(f"wrote CSV tables to {csv_dir}", err=True)
     if report_path is not None and solution.has_plan:
         from .report import write_solve_report
