@@ -21,7 +21,7 @@ from pyomo.environ import Var
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model import new_session
-from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_numbers
+from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_goal, update_numbers
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
 from ..model.planmap import values_from_plan
@@ -87,6 +87,10 @@ class Pipeline:
     starting HiGHS from the previous plan. Any other change (a grid limit, a
     PUE, a sale year, demand appearing where there was none) rebuilds the
     model, which then serves the following variants.
+
+    The `Goal` (what is optimised, and its caps) may change between solves
+    (`set_goal`): a goal of the same shape only sets its numbers in the
+    built model.
     """
 
     def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None,
@@ -96,8 +100,13 @@ class Pipeline:
         self.goal = goal or Goal()
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
+        self._shape: tuple | None = None  # the shape of the goal the model was built for
         self.builds = 0
         self.updates = 0
+
+    def set_goal(self, goal: Goal) -> None:
+        """Optimise `goal` from the next solve on (in the built model when its shape is the same)."""
+        self.goal = goal
 
     def prepare(self, inst: Instance) -> list[ModelData]:
         return prepare_cases(inst, self.elastic)
@@ -116,8 +125,10 @@ class Pipeline:
         t0 = time.perf_counter()
         start = None
         if fixed is None and self.session is not None and self.cases is not None and len(self.cases) == len(
-                cases) and all(same_structure(a, b) for a, b in zip(self.cases, cases)):
+                cases) and self._shape == self.goal.shape() and all(
+                same_structure(a, b) for a, b in zip(self.cases, cases)):
             update_numbers(self.session.model, cases)
+            update_goal(self.session.model, self.goal)
             self.session.opt.update_parameters()
             start = self.session.last_plan
             self.updates += 1
@@ -127,6 +138,7 @@ class Pipeline:
                 for d, block in case_blocks(model, cases):
                     fix_decisions(block, d, values_from_plan(d, fixed), fixed_before)
             self.session = new_session(model)
+            self._shape = self.goal.shape()
             self.builds += 1
         self.cases = cases
         timings.build_s = time.perf_counter() - t0

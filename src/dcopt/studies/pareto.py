@@ -84,8 +84,7 @@ def pareto(instance: Instance | str | dict, points: int = 8, options: SolveOptio
     pipe = Pipeline(options, goal=Goal(max_emissions_t=caps[0]))
     front = Front()
     for cap in caps:
-        if pipe.session is not None:
-            pipe.session.model.max_emissions_t.set_value(cap)
+        pipe.set_goal(Goal(max_emissions_t=cap))  # the same model, its cap updated
         s = pipe.solve(inst)
         if not s.has_plan:
             raise RuntimeError(f"no plan under {cap:g} t CO2: {s.message}")
