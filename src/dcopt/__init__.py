@@ -13,6 +13,7 @@ from .plan.format import Plan
 from .results.solution import Solution
 from .solver.highs import SolveOptions
 from .studies.breakeven import breakeven
+from .studies.pareto import pareto
 from .studies.sweep import sweep
 from .version import __version__
 
@@ -26,6 +27,7 @@ __all__ = [
     "__version__",
     "breakeven",
     "load_instance",
+    "pareto",
     "solve",
     "sweep",
 ]

@@ -41,6 +41,9 @@ def main(debug: bool) -> None:
               help="Let demand go unmet at this price per unit of throughput per year: the cheapest "
                    "plan with the shortfall priced, instead of failing.")
 @click.option("--no-diagnose", is_flag=True, help="Skip the elastic re-solves that explain infeasibility.")
+@click.option("--max-emissions-t", "max_emissions_t", type=click.FloatRange(min=0), default=None,
+              metavar="T_CO2", help="Cap the plan's emissions over the horizon (t CO2): the cheapest plan "
+                                    "that emits no more.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
@@ -56,7 +59,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
           report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
-          dask_address: str | None = None) -> None:
+          dask_address: str | None = None, max_emissions_t: float | None = None) -> None:
     """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
     from ..instance.io import load_instance
     from ..pipeline.solve import solve as solve_api
@@ -66,7 +69,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     inst = load_instance(instance)
     given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed,
              "log": log or None, "allow_unmet_usd_per_perf": allow_unmet,
-             "diagnose": False if no_diagnose else None}
+             "diagnose": False if no_diagnose else None, "max_emissions_t": max_emissions_t}
     options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
     solution = solve_api(inst, options)
     if scenario_value and solution.has_plan and solution.scenarios is not None:
@@ -162,6 +165,10 @@ main.add_command(breakeven_command)
 from .report import report  # noqa: E402  (reports, in their own module)
 
 main.add_command(report)
+
+from .studies import pareto_command  # noqa: E402  (the TCO-emissions front)
+
+main.add_command(pareto_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ comparison all go through it; a sweep worker keeps one `Pipeline`.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,15 @@ class Pipeline:
 
     The `Goal` (what is optimised, and its caps) may change between solves
     (`set_goal`): a goal of the same shape only sets its numbers in the
-    built model.
+    built model. `options.max_emissions_t` caps the emissions of a goal
+    that has no cap of its own.
     """
 
     def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None,
                  goal: Goal | None = None) -> None:
         self.options = options or SolveOptions()
         self.elastic = elastic if elastic is not None else _elastic(self.options)
-        self.goal = goal or Goal()
+        self.goal = _with_options(goal or Goal(), self.options)
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
         self._shape: tuple | None = None  # the shape of the goal the model was built for
@@ -106,7 +108,7 @@ class Pipeline:
 
     def set_goal(self, goal: Goal) -> None:
         """Optimise `goal` from the next solve on (in the built model when its shape is the same)."""
-        self.goal = goal
+        self.goal = _with_options(goal, self.options)
 
     def prepare(self, inst: Instance) -> list[ModelData]:
         return prepare_cases(inst, self.elastic)
@@ -185,6 +187,13 @@ def _file_name(name: str) -> str:
     return name.translate(_NAME_CHARS)
 
 
+def _with_options(goal: Goal, options: SolveOptions) -> Goal:
+    """`goal` with the emissions cap of the options when it has none of its own."""
+    if options.max_emissions_t is None or goal.max_emissions_t is not None:
+        return goal
+    return replace(goal, max_emissions_t=options.max_emissions_t)
+
+
 def _elastic(options: SolveOptions) -> Elastic | None:
     if options.allow_unmet_usd_per_perf is None:
         return None
@@ -196,7 +205,23 @@ def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
 
     if not options.diagnose:
         return ["no diagnosis asked for (diagnose=False)"]
+    if options.max_emissions_t is not None:  # is it the cap? the least-emission plan says
+        free = options.model_copy(update={"max_emissions_t": None})
+        least = Pipeline(free, goal=Goal(minimize="emissions")).solve(inst)
+        if least.has_plan:
+            cap, low = options.max_emissions_t, expected_emissions_t(least)
+            text = (f"no plan emits at most {cap:,.6g} t CO2 over the horizon (max_emissions_t): the "
+                    f"least-emission plan emits {low:,.6g} t")
+            return [text]
+        options = free
     return diagnose(inst, options).lines()
+
+
+def expected_emissions_t(solution: Solution) -> float:
+    """Emissions of a solution over the horizon, t CO2 (expected, with scenarios)."""
+    if solution.scenarios is not None:
+        return sum(c.probability * expected_emissions_t(c.solution) for c in solution.scenarios.cases)
+    return float(sum(y.emissions_t for y in solution.years))
 
 
 def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,

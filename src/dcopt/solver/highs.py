@@ -39,6 +39,11 @@ class SolveOptions(BaseModel):
         "the plan then reports the shortfall instead of failing. None: demand must be met (SPEC).",
     )
     diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
+    max_emissions_t: float | None = Field(
+        None, ge=0,
+        description="Cap on the plan's emissions over the horizon, t CO2 (with scenarios, the expected "
+        "emissions): the cheapest plan that emits no more. None: no cap (SPEC).",
+    )
     staged: bool = Field(
         True,
         description="Solve in stages: first with unit purchases relaxed (a valid bound and the "
