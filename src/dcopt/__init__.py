@@ -12,6 +12,7 @@ from .pipeline.solve import solve
 from .plan.format import Plan
 from .results.solution import Solution
 from .solver.highs import SolveOptions
+from .studies.alternatives import alternatives
 from .studies.breakeven import breakeven
 from .studies.pareto import pareto
 from .studies.sweep import sweep
@@ -25,6 +26,7 @@ __all__ = [
     "Solution",
     "SolveOptions",
     "__version__",
+    "alternatives",
     "breakeven",
     "load_instance",
     "pareto",

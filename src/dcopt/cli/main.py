@@ -166,8 +166,9 @@ from .report import report  # noqa: E402  (reports, in their own module)
 
 main.add_command(report)
 
-from .studies import pareto_command  # noqa: E402  (the TCO-emissions front)
+from .studies import alternatives_command, pareto_command  # noqa: E402  (alternatives, the front)
 
+main.add_command(alternatives_command)
 main.add_command(pareto_command)
 
 

@@ -155,7 +155,8 @@ class Pipeline:
         if session is None:
             lines = _diagnosis(inst, self.options) if self.options.diagnose else cases[0].static_infeasibilities
             return _no_plan(inst, self.options, "infeasible", lines, timings)
-        return solution_from_session(inst, cases, session, outcome, self.options, timings)
+        return solution_from_session(inst, cases, session, outcome, self.options, timings,
+                                     tco_objective=self.goal.minimize == "tco")
 
 
 def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
@@ -225,9 +226,13 @@ def expected_emissions_t(solution: Solution) -> float:
 
 
 def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,
-                          options: SolveOptions, timings: Timings) -> Solution:
-    """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
+                          options: SolveOptions, timings: Timings, tco_objective: bool = True) -> Solution:
+    """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists).
+    `tco_objective`: HiGHS minimised the TCO (else a goal's other objective, whose bound is no
+    TCO: the gap is then HiGHS's own, on that objective, and no bound in USD is reported)."""
     report = _report(options, outcome, session, timings)
+    if not tco_objective:
+        report.objective_bound_usd = None
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
         diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
@@ -246,7 +251,8 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
         solution = solutions[0]
     else:
         solution = _expected(inst, extracts, solutions)
-    status, message, gap = _status(outcome, options, solution.tco_usd + solution.unmet_penalty_usd)
+    status, message, gap = _status(outcome, options,
+                                   solution.tco_usd + solution.unmet_penalty_usd if tco_objective else None)
     report.timings = timings
     solution = solution.model_copy(update={"status": status, "message": message, "mip_gap": gap, "solver": report})
     verify_or_raise(inst, solution)
@@ -280,12 +286,12 @@ def _expected(inst: Instance, extracts: list[CaseExtract], solutions: list[Solut
     return expected_solution(inst, extracts, solutions)
 
 
-def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[str, str, float | None]:
+def _status(outcome: SolveOutcome, options: SolveOptions, objective: float | None) -> tuple[str, str, float | None]:
     status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
     if status not in ("optimal", "time_limit", "interrupted"):
         status = "error"
     gap = outcome.gap
-    if outcome.bound is not None and outcome.objective is not None and objective != 0:
+    if objective is not None and outcome.bound is not None and outcome.objective is not None and objective != 0:
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
     if status == "time_limit" and outcome.stopped_early:
         status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "

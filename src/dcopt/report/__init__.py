@@ -4,6 +4,7 @@
     write_report("solution.json", "report.html")              # a solved plan
     write_report("solution.json", "report.html", instance="instance.json")
     write_report("results.csv", "sweep.html")                  # a sweep (CSV or Parquet)
+    write_report("alternatives.csv", "alternatives.html")      # dcopt alternatives: designs side by side
     write_report("front.csv", "front.html")                    # dcopt pareto: the TCO-emissions front
 
 A plan's report draws only `Solution` fields (and sums and ratios of them); a
@@ -81,11 +82,14 @@ def write_report(source: str | Path | Solution, output: str | Path,
 
 
 def _table_report_html(path: Path) -> str:
-    """The report of a table file: a TCO-emissions front (`dcopt pareto`) or a sweep
-    (`dcopt sweep`), told apart by their columns."""
+    """The report of a table file: alternatives (`dcopt alternatives`), a TCO-emissions front
+    (`dcopt pareto`) or a sweep (`dcopt sweep`), told apart by their columns."""
+    from .alternatives import alternatives_report_html, is_alternatives_table
     from .front import front_report_html, is_front_table
 
     table = _read_table(path)
+    if is_alternatives_table(table.columns):
+        return alternatives_report_html(table, title=path.name)
     if is_front_table(table.columns):
         return front_report_html(table, title=path.name)
     return sweep_report_html(read_sweep_table(path), title=path.name)
