@@ -154,9 +154,12 @@ class Pipeline:
         cases, session, outcome, timings = self.run(inst, fixed, fixed_before)
         if session is None:
             lines = _diagnosis(inst, self.options) if self.options.diagnose else cases[0].static_infeasibilities
-            return _no_plan(inst, self.options, "infeasible", lines, timings)
-        return solution_from_session(inst, cases, session, outcome, self.options, timings,
-                                     tco_objective=self.goal.minimize == "tco")
+            solution = _no_plan(inst, self.options, "infeasible", lines, timings)
+        else:
+            solution = solution_from_session(inst, cases, session, outcome, self.options, timings,
+                                             tco_objective=self.goal.minimize == "tco")
+        solution._instance = inst  # for solution.compare and to_report (never written out)
+        return solution
 
 
 def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
@@ -219,10 +222,8 @@ def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
 
 
 def expected_emissions_t(solution: Solution) -> float:
-    """Emissions of a solution over the horizon, t CO2 (expected, with scenarios)."""
-    if solution.scenarios is not None:
-        return sum(c.probability * expected_emissions_t(c.solution) for c in solution.scenarios.cases)
-    return float(sum(y.emissions_t for y in solution.years))
+    """Emissions of a solution over the horizon, t CO2 (expected, with scenarios): `Solution.emissions_t`."""
+    return solution.emissions_t()
 
 
 def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,
