@@ -14,6 +14,7 @@ Notation as tests/test_cost_items.py: d(y) = 1.1 ** -(y - 2026), res(a, L) = 1 -
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -90,7 +91,7 @@ def assert_alternatives_valid(inst: dict, result, slack: float) -> None:
 # --------------------------------------------------------------------------- known answers
 
 
-def test_finds_the_second_best_site_at_its_hand_computed_tco():
+def test_finds_the_second_best_site_at_its_hand_computed_tco(tmp_path):
     """s1 and s2 differ only in electricity (100 and 103 USD/MWh): the optimum opens s1, and the
     only other design within 1 % opens s2 instead, for 3 USD/MWh more: TCO + 3 * MWH (opening
     both sites costs 1 M$ more, far above 1 % of ~0.48 M$)."""
@@ -111,6 +112,16 @@ def test_finds_the_second_best_site_at_its_hand_computed_tco():
     assert third["status"] == "none" and not third["has_plan"]
     assert "no other design within 1 %" in third["message"]
     assert_alternatives_valid(inst, result, 0.01)
+    # `dcopt check` on the alternative as a file: consistent; with its electricity misreported, not
+    (tmp_path / "inst.json").write_text(json.dumps(inst), encoding="utf-8")
+    alt = result.solutions[1]
+    (tmp_path / "alt.json").write_text(alt.model_dump_json(), encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(tmp_path / "inst.json"), str(tmp_path / "alt.json")])
+    assert checked.exit_code == 0, checked.output
+    wrong = alt.model_copy(update={"costs_npv_usd": {**alt.costs_npv_usd, "energy": 100 * MWH}})
+    (tmp_path / "wrong.json").write_text(wrong.model_dump_json(), encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", str(tmp_path / "inst.json"), str(tmp_path / "wrong.json")])
+    assert checked.exit_code == 1 and "cost item energy" in checked.output
 
 
 def test_finds_the_second_best_gpu_model_at_its_hand_computed_tco():
@@ -234,7 +245,7 @@ def test_results_file_and_resume(tmp_path, suffix):
 
 def test_cli_alternatives_and_report(tmp_path):
     path = tmp_path / "two-sites.json"
-    path.write_text(__import__("json").dumps(two_sites()), encoding="utf-8")
+    path.write_text(json.dumps(two_sites()), encoding="utf-8")
     out, page = tmp_path / "alt.csv", tmp_path / "alt.html"
     runner = CliRunner()
     result = runner.invoke(main, ["alternatives", str(path), "--slack", "0.01", "--count", "2", "--jobs", "1",

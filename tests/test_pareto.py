@@ -27,6 +27,7 @@ from dcopt.solver.highs import SolveOptions
 from dcopt.studies.pareto import pareto
 
 GAP = 1e-9
+MWH16 = 8.76 * 0.8 * 1.5 * 16 * (1.0 + 0.01)  # one year of 16 GPUs at 1.01 kW, load factor 0.8, PUE 1.5
 
 
 def two_carbon_sites() -> dict:
@@ -57,6 +58,11 @@ def test_front_is_monotone_and_its_ends_are_the_cheapest_and_least_emission_plan
     assert pts[0].emissions_t == pytest.approx(expected_emissions_t(least), rel=1e-6)
     # the least-emission end is the cheapest plan among those emitting the least
     assert pts[0].tco_usd <= least.tco_usd * (1 + 1e-9)
+    # by hand: the fleet follows demand (16, 32, 48 GPUs: 6 x MWH16), all at s1 or all at s2, the
+    # same halls at either site, so the ends differ only in electricity (30 USD/MWh) and carbon
+    assert pts[-1].emissions_t == pytest.approx(0.4 * 6 * MWH16, rel=1e-9)
+    assert pts[0].emissions_t == pytest.approx(0.05 * 6 * MWH16, rel=1e-6)
+    assert pts[0].tco_usd - pts[-1].tco_usd == pytest.approx(30 * MWH16 * (1 + 2 / 1.1 + 3 / 1.1**2), rel=1e-6)
     # a real front: the ends differ, and each cap is respected
     assert pts[0].emissions_t < pts[-1].emissions_t and pts[0].tco_usd > pts[-1].tco_usd
     for p in front.points:
