@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import MaxNLocator
 
 from ..instance.errors import Problem
 from . import charts as ch
@@ -49,11 +49,8 @@ def normalize(df: pd.DataFrame, source: str = "") -> pd.DataFrame:
 
 
 def _plain_axis(axis) -> None:
-    """Ticks with as many decimals as their spacing needs (no offset, no scientific notation):
-    close values are never rounded into equal or misleading labels."""
-    fmt = ScalarFormatter(useOffset=False)
-    fmt.set_scientific(False)
-    axis.set_major_formatter(fmt)
+    """Ticks with as many decimals as their spacing needs (`charts.TickFormatter`)."""
+    axis.set_major_formatter(ch.TickFormatter())
     axis.set_major_locator(MaxNLocator(nbins=6))
 
 
