@@ -87,3 +87,22 @@ def test_deadline():
     assert d.expired() and d.left() == 0.0
     free = Deadline()
     assert not free.limited and free.left() is None and not free.expired()
+
+
+def test_a_plan_is_checked_against_the_matrix_entries_in_use_only():
+    """HiGHS may keep spare entries past the last column start after a model is updated in
+    place (seen with the alternatives' differ rows): they are not part of the matrix."""
+    import highspy
+
+    from dcopt.solver.highs import _objective_if_feasible
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 2, 1
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = [1.0, 2.0], [0.0, 0.0], [10.0, 10.0]
+    lp.row_lower_, lp.row_upper_ = [3.0], [highspy.kHighsInf]  # x0 + x1 >= 3
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = [0, 1, 2]
+    lp.a_matrix_.index_ = [0, 0, 0, 0]  # two spare entries past start[-1] = 2
+    lp.a_matrix_.value_ = [1.0, 1.0, 99.0, 99.0]
+    assert _objective_if_feasible(lp, np.array([1.0, 2.0])) == pytest.approx(5.0)
+    assert _objective_if_feasible(lp, np.array([1.0, 1.0])) is None  # 2 < 3

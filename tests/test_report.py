@@ -12,6 +12,7 @@ import base64
 import csv
 import functools
 import io
+import itertools
 import json
 import math
 import re
@@ -349,6 +350,12 @@ def _sweeps() -> dict[str, pd.DataFrame]:
 def synthetic_sweeps() -> dict[str, pd.DataFrame]:
     """Small sweep tables of each design, in the columns `dcopt sweep` writes."""
     return {k: v.copy() for k, v in _sweeps().items()}
+
+
+def three_parameter_grid() -> pd.DataFrame:
+    """A grid over all three parameters (18 points): the longest point labels and legends."""
+    levels = itertools.product((0.06, 0.1, 0.14), (30.0, 60.0, 90.0), (0.8, 1.2))
+    return pd.DataFrame([_row(i, "grid", rate, cap, price) for i, (rate, cap, price) in enumerate(levels)])
 
 
 @pytest.mark.parametrize("design", ["oat", "grid", "mc"])

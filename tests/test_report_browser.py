@@ -11,6 +11,10 @@ client or other dependency is needed. For each report the test checks:
   holds an SVG of non-zero size;
 - a full-page screenshot is not blank (many distinct colours, not one flat colour).
 
+And for the sweep reports (and the front, alternatives and quickstart pages), no
+text of a chart's SVG overlaps another and none reaches outside the SVG
+(`TEXT_JS`: the boxes Chromium lays out for matplotlib's text groups).
+
 Run `python tests/test_report_browser.py --screenshot docs/report-quickstart.png`
 to (re)make the README's screenshot of the quickstart report.
 """
@@ -297,6 +301,87 @@ def test_a_broken_page_is_caught(browser, tmp_path):
     problems = browser.problems(session)
     assert any("console error: boom" in p for p in problems), problems
     assert any("network request: http://example.invalid/x.png" in p for p in problems), problems
+
+
+TEXT_JS = r"""[...document.querySelectorAll('figure.chart')].map(f => {
+  const s = f.querySelector('.plot svg');
+  if (!s) return {id: f.id, texts: 0, overlaps: [], outside: []};
+  const box = s.getBoundingClientRect();
+  const texts = [...s.querySelectorAll('g[id]')].filter(g => /(^|-)text_\d+$/.test(g.id)).map(g => {
+    const r = g.getBoundingClientRect();
+    const c = [...g.childNodes].find(n => n.nodeType === Node.COMMENT_NODE);
+    return {text: c ? c.data.trim() : g.id, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom};
+  }).filter(t => t.x1 > t.x0 && t.y1 > t.y0);
+  const overlaps = [];
+  for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+    const a = texts[i], b = texts[j];
+    const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0), h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+    if (w > 1 && h > 1) overlaps.push(a.text + ' / ' + b.text);
+  }
+  const outside = texts.filter(t => t.x0 < box.left - 1 || t.x1 > box.right + 1 || t.y0 < box.top - 1
+                                    || t.y1 > box.bottom + 1).map(t => t.text);
+  return {id: f.id, texts: texts.length, overlaps: overlaps, outside: outside};
+})"""
+"""Per chart: how many text boxes, the pairs that overlap (by more than 1 px each way, text as
+matplotlib's comment in the group names it) and the texts reaching outside the SVG."""
+
+
+def text_problems(browser: Chromium, path: Path) -> list[str]:
+    session = browser.open(path.resolve().as_uri())
+    charts = browser.evaluate(session, TEXT_JS)
+    browser.close_tab(session)
+    out = [f"{c['id']}: no text" for c in charts if c["texts"] == 0]
+    for c in charts:
+        out += [f"{c['id']}: overlap {o!r}" for o in c["overlaps"]]
+        out += [f"{c['id']}: outside the chart {o!r}" for o in c["outside"]]
+    return out
+
+
+def _table_pages() -> dict[str, str]:
+    """The sweep reports, the front and alternatives pages of tiny instances, the quickstart report."""
+    import test_report as tr
+    from test_alternatives import two_sites, with_g2
+    from test_pareto import two_carbon_sites
+
+    import dcopt
+    from dcopt.report.alternatives import alternatives_report_html
+    from dcopt.report.front import front_report_html
+
+    pages = {f"sweep-{d}": tr.build_sweep_report(table, d)[0] for d, table in tr.synthetic_sweeps().items()}
+    pages["sweep-grid-3"] = tr.build_sweep_report(tr.three_parameter_grid(), "three parameters")[0]
+    alts = dcopt.alternatives(with_g2(two_sites()), slack=0.01, count=4, mip_gap=1e-9)
+    pages["alternatives"] = alternatives_report_html(alts.table)
+    pages["front"] = front_report_html(dcopt.pareto(two_carbon_sites(), points=5, mip_gap=1e-9).table())
+    solution, inst = tr.solve_instance(tr.INSTANCES / "quickstart.json")
+    pages["quickstart"] = tr.build_solution_report(solution, inst)[0]
+    return pages
+
+
+def test_no_text_overlaps_or_leaves_the_charts(browser, tmp_path):
+    failures = []
+    for name, html_text in _table_pages().items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html_text, encoding="utf-8")
+        failures += [f"{name}: {p}" for p in text_problems(browser, path)]
+    assert not failures, "\n".join(failures)
+
+
+def test_overlapping_and_clipped_text_is_caught(browser, tmp_path):
+    """The check above can fail: two labels drawn over each other, a title wider than its chart."""
+    from dcopt.report import charts as ch
+
+    with ch.figure(2.0) as (fig, ax):
+        ax.text(0.5, 0.5, "one label", transform=ax.transAxes)
+        ax.text(0.52, 0.5, "another label", transform=ax.transAxes)
+        ax.set_title("a title far too long for its chart " * 6)
+        svg = ch.svg(fig, "bad", "bad")
+    page = tmp_path / "bad.html"
+    page.write_text(f'<!DOCTYPE html><html><body><figure class="chart" id="bad"><div class="plot">{svg}'
+                    "</div></figure></body></html>", encoding="utf-8")
+    problems = text_problems(browser, page)
+    assert "bad: overlap 'one label / another label'" in problems, problems
+    assert any(p.startswith("bad: outside the chart 'a title far too long") for p in problems), problems
+    assert len(problems) == 2, problems
 
 
 # =========================================================================== screenshot for the docs

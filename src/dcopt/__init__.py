@@ -12,7 +12,9 @@ from .pipeline.solve import solve
 from .plan.format import Plan
 from .results.solution import Solution
 from .solver.highs import SolveOptions
+from .studies.alternatives import alternatives
 from .studies.breakeven import breakeven
+from .studies.pareto import pareto
 from .studies.sweep import sweep
 from .version import __version__
 
@@ -24,8 +26,10 @@ __all__ = [
     "Solution",
     "SolveOptions",
     "__version__",
+    "alternatives",
     "breakeven",
     "load_instance",
+    "pareto",
     "solve",
     "sweep",
 ]

@@ -58,6 +58,8 @@ SOLVE_FLAGS: dict[str, dict[str, Any]] = {
     "log": {"decl": "--log", "name": "log", "flag": True},
     "allow_unmet_usd_per_perf": {"decl": "--allow-unmet", "name": "allow_unmet", "type": UNMET_PENALTY,
                                  "metavar": "PENALTY_USD_PER_UNIT"},
+    "max_emissions_t": {"decl": "--max-emissions-t", "name": "max_emissions_t", "type": FiniteFloat(min=0),
+                        "metavar": "T_CO2"},
     "diagnose": {"decl": "--no-diagnose", "name": "no_diagnose", "flag": True, "invert": True,
                  "help": "Skip the elastic re-solves that explain an infeasible instance."},
 }

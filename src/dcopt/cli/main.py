@@ -45,7 +45,7 @@ def main(debug: bool) -> None:
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
 @solve_option_flags("time_limit_s", "mip_gap", "threads", "random_seed", "log", "allow_unmet_usd_per_perf",
-                    "diagnose")
+                    "diagnose", "max_emissions_t")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
               help="Write an HTML report (charts and tables, opens offline) here when a plan is found.")
@@ -61,7 +61,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
           report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
-          dask_address: str | None = None) -> None:
+          dask_address: str | None = None, max_emissions_t: float | None = None) -> None:
     """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
     from ..solver.deadline import Deadline
 
@@ -75,7 +75,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     _print_warnings(inst)
     options = SolveOptions(**solve_options_given(time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                                                  seed=seed, log=log, allow_unmet=allow_unmet,
-                                                 no_diagnose=no_diagnose))
+                                                 no_diagnose=no_diagnose, max_emissions_t=max_emissions_t))
     if report_path is not None and time_limit is not None:  # time to draw the report after the solve
         clock = Deadline(time_limit - min(REPORT_RESERVE_S, REPORT_RESERVE_SHARE * time_limit), clock.start)
 
@@ -197,6 +197,11 @@ main.add_command(breakeven_command)
 from .report import report  # noqa: E402  (reports, in their own module)
 
 main.add_command(report)
+
+from .studies import alternatives_command, pareto_command  # noqa: E402  (alternatives, the front)
+
+main.add_command(alternatives_command)
+main.add_command(pareto_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -826,6 +826,13 @@ class Instance(Strict):
     def years(self) -> list[int]:
         return self.horizon.years
 
+    def with_changes(self, changes) -> Instance:
+        """A new validated instance with `changes` applied: ``{PATH: value}`` by sweep parameter path
+        (``PATH*=`` scales, ``PATH+=`` shifts; see `dcopt.instance.changes`). Raises `InstanceError`."""
+        from .changes import with_changes
+
+        return with_changes(self, changes)
+
     @model_validator(mode="after")
     def _resolve_site_defaults(self) -> Instance:
         """Defaults that depend on other fields, resolved once here."""

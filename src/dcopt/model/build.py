@@ -17,7 +17,8 @@ from pyomo.common.gc_manager import PauseGC
 
 from ..components import budget, dci, demand, fabrics, fleet, halls, jobs, power, rentals, sites
 from ..solver.highs import Staging
-from . import costs
+from . import costs, features
+from .context import USD_PER_MUSD
 from .data import ModelData
 
 STAGING = Staging(
@@ -34,16 +35,63 @@ class Goal:
 
     `max_emissions_t`: a cap on the emissions over the horizon (t CO2; with
     scenarios, the expected emissions), for `dcopt solve --max-emissions-t`
-    and the TCO-emissions front. `minimize`: "tco", or "emissions" (the
-    least-emission plan; the TCO then only breaks ties).
+    and the TCO-emissions front. `minimize`: "tco"; "emissions" (the
+    least-emission plan; the TCO then only breaks ties); or "distance" (near-
+    optimal alternatives, `dcopt.studies.alternatives`): the scores of the
+    design features (`model.features`) the plan has, with the TCO breaking
+    ties (at most `DISTANCE_TIE_WEIGHT` between `tco_floor_usd` and the cap).
+
+    `max_tco_usd`: a cap on the TCO (USD, NPV; with scenarios the expected
+    TCO), a row on the model's `expected_tco`. `scores`: (feature, score)
+    pairs of the distance objective (positive: having the feature costs its
+    score; negative: having it in earnest earns it). `differ_from`: designs
+    (the names of their features) the plan must differ from in at least one
+    feature; `differ_rows` rows are made for them (at least as many as there
+    are designs), so that a goal with more designs, up to that number,
+    updates the model in place. `minimums`: (feature, amount) pairs: the least
+    amount (units bought, blocks, MW, GPUs rented: the feature's own unit) for
+    which a plan has a feature it adds in earnest (`model.features`).
+
+    Goals of the same `shape` only differ in numbers: the pipeline then
+    updates the built model (`update_goal`) instead of building another.
     """
 
     max_emissions_t: float | None = None
     minimize: str = "tco"
+    max_tco_usd: float | None = None
+    tco_floor_usd: float | None = None
+    scores: tuple[tuple[str, float], ...] = ()
+    differ_from: tuple[frozenset[str], ...] = ()
+    differ_rows: int = 0
+    minimums: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.minimize not in ("tco", "emissions", "distance"):
+            raise ValueError(f"minimize must be tco, emissions or distance, not {self.minimize!r}")
+
+    @property
+    def rows(self) -> int:
+        return max(self.differ_rows, len(self.differ_from))
+
+    @property
+    def uses_features(self) -> bool:
+        return self.minimize == "distance" or self.rows > 0
+
+    def shape(self) -> tuple:
+        """What a model built for this goal is made of (its numbers aside)."""
+        return (self.max_emissions_t is not None, self.minimize,
+                self.max_tco_usd is not None or self.minimize == "distance", self.uses_features, self.rows)
 
 
 EMISSIONS_TIE_WEIGHT = 1e-9
 """Weight of the TCO (M$) in a least-emissions objective (t CO2): ties only."""
+
+DISTANCE_TIE_WEIGHT = 0.5
+"""In a distance objective, what the TCO adds from the floor (the optimum) to the cap: less than
+one score unit, so that it only breaks ties between plans of the same (whole-number) score."""
+
+NO_CAP_MUSD = 1e30
+"""The TCO cap's value when a goal has none (HiGHS reads it as no bound)."""
 
 
 def build_case(m: pyo.Block, d: ModelData, objective: bool = True) -> None:
@@ -88,7 +136,8 @@ def build_model(data: ModelData | list[ModelData], goal: Goal | None = None) -> 
 
 
 def _add_goal(m: pyo.ConcreteModel, weighted: list[tuple[float, pyo.Block, ModelData]], goal: Goal) -> None:
-    """The objective over the (weighted) cases, and the emissions cap when there is one."""
+    """The objective over the (weighted) cases, and the caps and rows of the goal (their numbers
+    are mutable parameters, set by `update_goal`)."""
     m.expected_tco = pyo.Expression(expr=pyo.quicksum(p * b.objective_expr for p, b, _ in weighted))
     if goal.max_emissions_t is not None or goal.minimize == "emissions":
         for _, b, d in weighted:
@@ -97,11 +146,45 @@ def _add_goal(m: pyo.ConcreteModel, weighted: list[tuple[float, pyo.Block, Model
     if goal.max_emissions_t is not None:
         m.max_emissions_t = pyo.Param(initialize=goal.max_emissions_t, mutable=True, within=pyo.Reals)
         m.emissions_cap = pyo.Constraint(expr=m.expected_emissions_t <= m.max_emissions_t)
+    if goal.shape()[2]:
+        m.max_tco = pyo.Param(initialize=NO_CAP_MUSD, mutable=True, within=pyo.Reals)  # M$
+        m.tco_cap = pyo.Constraint(expr=m.expected_tco <= m.max_tco)
+    if goal.uses_features:
+        features.add_indicators(m, [(b, d) for _, b, d in weighted], goal.rows)
     if goal.minimize == "emissions":
         m.tco = pyo.Objective(expr=m.expected_emissions_t + EMISSIONS_TIE_WEIGHT * m.expected_tco,
                               sense=pyo.minimize)
+    elif goal.minimize == "distance":
+        m.tco_tie = pyo.Param(initialize=1.0, mutable=True, within=pyo.Reals)  # per M$
+        m.tco_floor = pyo.Param(initialize=0.0, mutable=True, within=pyo.Reals)  # M$
+        m.tco = pyo.Objective(expr=m.mga_score + m.tco_tie * (m.expected_tco - m.tco_floor), sense=pyo.minimize)
     else:
         m.tco = pyo.Objective(expr=m.expected_tco, sense=pyo.minimize)
+    update_goal(m, goal)
+
+
+def update_goal(m: pyo.ConcreteModel, goal: Goal) -> None:
+    """Set the numbers of `goal` in a model built for a goal of the same shape."""
+    if goal.max_emissions_t is not None:
+        m.max_emissions_t.set_value(goal.max_emissions_t)
+    cap = None if goal.max_tco_usd is None else goal.max_tco_usd / USD_PER_MUSD
+    if m.component("max_tco") is not None:
+        m.max_tco.set_value(NO_CAP_MUSD if cap is None else cap)
+    if goal.uses_features:
+        features.set_scores(m, dict(goal.scores))
+        features.set_minimums(m, dict(goal.minimums))
+        features.set_differ(m, list(goal.differ_from))
+    if goal.minimize == "distance":
+        floor = None if goal.tco_floor_usd is None else goal.tco_floor_usd / USD_PER_MUSD
+        if cap is not None and floor is not None and cap - floor > 1e-9 * max(1.0, abs(cap)):
+            m.tco_tie.set_value(DISTANCE_TIE_WEIGHT / (cap - floor))
+            m.tco_floor.set_value(floor)
+        elif cap is not None:
+            m.tco_tie.set_value(DISTANCE_TIE_WEIGHT / max(abs(cap), 1e-9))
+            m.tco_floor.set_value(0.0)
+        else:  # no cap: the TCO decides when nothing scores (the plain optimum), else ties only
+            m.tco_tie.set_value(EMISSIONS_TIE_WEIGHT if goal.scores else 1.0)
+            m.tco_floor.set_value(0.0)
 
 
 def case_blocks(m: pyo.Block, cases: list[ModelData]) -> list[tuple[ModelData, pyo.Block]]:

@@ -12,6 +12,7 @@ comparison all go through it; a sweep worker keeps one `Pipeline`.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from pyomo.environ import Var
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model import new_session
-from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_numbers
+from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_goal, update_numbers
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
 from ..model.planmap import values_from_plan
@@ -100,18 +101,28 @@ class Pipeline:
     starting HiGHS from the previous plan. Any other change (a grid limit, a
     PUE, a sale year, demand appearing where there was none) rebuilds the
     model, which then serves the following variants.
+
+    The `Goal` (what is optimised, and its caps) may change between solves
+    (`set_goal`): a goal of the same shape only sets its numbers in the
+    built model. `options.max_emissions_t` caps the emissions of a goal
+    that has no cap of its own.
     """
 
     def __init__(self, options: SolveOptions | None = None, elastic: Elastic | None = None,
                  goal: Goal | None = None) -> None:
         self.options = options or SolveOptions()
         self.elastic = elastic if elastic is not None else _elastic(self.options)
-        self.goal = goal or Goal()
+        self.goal = _with_options(goal or Goal(), self.options)
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
         self._start = None  # the last plan, as HiGHS's start after an in-place update
+        self._shape: tuple | None = None  # the shape of the goal the model was built for
         self.builds = 0
         self.updates = 0
+
+    def set_goal(self, goal: Goal) -> None:
+        """Optimise `goal` from the next solve on (in the built model when its shape is the same)."""
+        self.goal = _with_options(goal, self.options)
 
     def prepare(self, inst: Instance) -> list[ModelData]:
         return prepare_cases(inst, self.elastic)
@@ -149,8 +160,10 @@ class Pipeline:
         """Update the persistent model's numbers when only they changed, else build afresh."""
         self._start = None
         if fixed is None and self.session is not None and self.cases is not None and len(self.cases) == len(
-                cases) and all(same_structure(a, b) for a, b in zip(self.cases, cases)):
+                cases) and self._shape == self.goal.shape() and all(
+                same_structure(a, b) for a, b in zip(self.cases, cases)):
             update_numbers(self.session.model, cases)
+            update_goal(self.session.model, self.goal)
             self.session.opt.update_parameters()
             self._start = self.session.last_plan
             self.updates += 1
@@ -160,6 +173,7 @@ class Pipeline:
                 for d, block in case_blocks(model, cases):
                     fix_decisions(block, d, values_from_plan(d, fixed), fixed_before)
             self.session = new_session(model)
+            self._shape = self.goal.shape()
             self.builds += 1
         self.cases = cases
 
@@ -169,12 +183,16 @@ class Pipeline:
         deadline = deadline if deadline is not None else Deadline(self.options.time_limit_s)
         cases, session, outcome, timings = self.run(inst, fixed, fixed_before, deadline=deadline, on_plan=on_plan)
         if session is None and outcome is not None:  # stopped before the model was built
-            return _no_plan(inst, self.options, outcome.termination, [], timings)
-        if session is None:
+            solution = _no_plan(inst, self.options, outcome.termination, [], timings)
+        elif session is None:
             lines = (_diagnosis(inst, self.options, deadline) if self.options.diagnose
                      else cases[0].static_infeasibilities)
-            return _no_plan(inst, self.options, Status.infeasible, lines, timings)
-        return solution_from_session(inst, cases, session, outcome, self.options, timings, deadline)
+            solution = _no_plan(inst, self.options, Status.infeasible, lines, timings)
+        else:
+            solution = solution_from_session(inst, cases, session, outcome, self.options, timings, deadline,
+                                             tco_objective=self.goal.minimize == "tco")
+        solution._instance = inst  # for solution.compare and to_report (never written out)
+        return solution
 
 
 def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
@@ -206,6 +224,13 @@ def _file_name(name: str) -> str:
     return name.translate(_NAME_CHARS)
 
 
+def _with_options(goal: Goal, options: SolveOptions) -> Goal:
+    """`goal` with the emissions cap of the options when it has none of its own."""
+    if options.max_emissions_t is None or goal.max_emissions_t is not None:
+        return goal
+    return replace(goal, max_emissions_t=options.max_emissions_t)
+
+
 def _elastic(options: SolveOptions) -> Elastic | None:
     if options.allow_unmet_usd_per_perf is None:
         return None
@@ -217,14 +242,32 @@ def _diagnosis(inst: Instance, options: SolveOptions, deadline: Deadline | None 
 
     if not options.diagnose:
         return ["no diagnosis asked for (diagnose=False)"]
+    if options.max_emissions_t is not None:  # is it the cap? the least-emission plan says
+        free = options.model_copy(update={"max_emissions_t": None})
+        least = Pipeline(free, goal=Goal(minimize="emissions")).solve(inst, deadline=deadline)
+        if least.has_plan:
+            cap, low = options.max_emissions_t, expected_emissions_t(least)
+            text = (f"no plan emits at most {cap:,.6g} t CO2 over the horizon (max_emissions_t): the "
+                    f"least-emission plan emits {low:,.6g} t")
+            return [text]
+        options = free
     return diagnose(inst, options, deadline).lines()
 
 
+def expected_emissions_t(solution: Solution) -> float:
+    """Emissions of a solution over the horizon, t CO2 (expected, with scenarios): `Solution.emissions_t`."""
+    return solution.emissions_t()
+
+
 def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,
-                          options: SolveOptions, timings: Timings, deadline: Deadline | None = None
-                          ) -> Solution:
-    """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
+                          options: SolveOptions, timings: Timings, deadline: Deadline | None = None,
+                          tco_objective: bool = True) -> Solution:
+    """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists).
+    `tco_objective`: HiGHS minimised the TCO (else a goal's other objective, whose bound is no
+    TCO: the gap is then HiGHS's own, on that objective, and no bound in USD is reported)."""
     report = _report(options, outcome, session, timings)
+    if not tco_objective:
+        report.objective_bound_usd = None
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
         diagnosis = _diagnosis(inst, options, deadline) if status is Status.infeasible else []
@@ -243,7 +286,8 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
         solution = solutions[0]
     else:
         solution = _expected(inst, extracts, solutions)
-    status, message, gap = _status(outcome, options, solution.tco_usd + solution.unmet_penalty_usd)
+    status, message, gap = _status(outcome, options,
+                                   solution.tco_usd + solution.unmet_penalty_usd if tco_objective else None)
     report.timings = timings
     solution = solution.model_copy(update={"status": status, "message": message, "mip_gap": gap, "solver": report})
     check = check_solution(inst, solution)
@@ -279,12 +323,13 @@ def _expected(inst: Instance, extracts: list[CaseExtract], solutions: list[Solut
     return expected_solution(inst, extracts, solutions)
 
 
-def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[Status, str, float | None]:
+def _status(outcome: SolveOutcome, options: SolveOptions, objective: float | None
+            ) -> tuple[Status, str, float | None]:
     status = outcome.termination
     if status not in (Status.optimal, Status.time_limit, Status.interrupted):
         status = Status.error
     gap = outcome.gap
-    if outcome.bound is not None and outcome.objective is not None and objective != 0:
+    if objective is not None and outcome.bound is not None and outcome.objective is not None and objective != 0:
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
     if status is Status.time_limit and outcome.stopped_early:
         status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "

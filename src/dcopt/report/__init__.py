@@ -4,6 +4,8 @@
     write_report("solution.json", "report.html")              # a solved plan
     write_report("solution.json", "report.html", instance="instance.json")
     write_report("results.csv", "sweep.html")                  # a sweep (CSV or Parquet)
+    write_report("alternatives.csv", "alternatives.html")      # dcopt alternatives: designs side by side
+    write_report("front.csv", "front.html")                    # dcopt pareto: the TCO-emissions front
 
 A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
@@ -79,10 +81,38 @@ def write_report(source: str | Path | Solution, output: str | Path,
             inst = load_instance(inst)
         text = solution_report_html(solution, inst)
     else:
-        text = sweep_report_html(read_sweep_table(source), title=Path(source).name)
+        text = _table_report_html(Path(source))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def _table_report_html(path: Path) -> str:
+    """The report of a table file: alternatives (`dcopt alternatives`), a TCO-emissions front
+    (`dcopt pareto`) or a sweep (`dcopt sweep`), told apart by their columns."""
+    from .alternatives import alternatives_report_html, is_alternatives_table
+    from .front import front_report_html, is_front_table
+
+    table = _read_table(path)
+    if is_alternatives_table(table.columns):
+        return alternatives_report_html(table, title=path.name)
+    if is_front_table(table.columns):
+        return front_report_html(table, title=path.name)
+    return sweep_report_html(read_sweep_table(path), title=path.name)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    from ..instance.errors import Problem
+    from .sweep import ReportInputError
+
+    try:
+        return pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
+    except FileNotFoundError:
+        raise ReportInputError([Problem(str(path), "file not found", "check the path")]) from None
+    except Exception:  # noqa: BLE001 - the sweep reader reports what is wrong with it
+        return read_sweep_table(path)
 
 
 def _is_instance(x: object) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import colorsys
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import matplotlib
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 WIDTH_IN = 10.0
 """Width of a full-width chart, inches (72 pt each: 720 pt, about 960 CSS px)."""
@@ -142,21 +143,39 @@ def _attr(text: str) -> str:
 
 # --------------------------------------------------------------------------- axes helpers
 
+class TickFormatter(Formatter):
+    """Tick labels with thousands separators and as many decimals as the ticks' spacing needs
+    (ticks 79.5, 80, 80.5 read 79.5, 80.0, 80.5, never 80, 80, 80): no two ticks round to one
+    label, no label rounds into another value. No offset, no scientific notation."""
+
+    ticks: Sequence[float] = ()
+
+    def set_locs(self, locs: Sequence[float]) -> None:  # the axis's ticks, before they are labelled
+        self.ticks = list(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        text = f"{x:,.{tick_decimals([*self.ticks, x])}f}"
+        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+
+
+def tick_decimals(values: Sequence[float], most: int = 9) -> int:
+    """The fewest decimals that write every value exactly (to 1e-6 of its last digit)."""
+    for d in range(most):
+        if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 * max(1.0, abs(v * 10**d)) for v in values
+               if math.isfinite(v)):
+            return d
+    return most
+
+
 def musd_axis(ax, axis: str = "y", label: str = "M$ (millions of US dollars)") -> None:
-    """Label an axis holding M$ values, with thousands separators."""
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.1f}")
-    if axis == "y":
-        ax.yaxis.set_major_formatter(fmt)
-        ax.set_ylabel(label)
-    else:
-        ax.xaxis.set_major_formatter(fmt)
-        ax.set_xlabel(label)
+    """Label an axis holding M$ values (`TickFormatter`)."""
+    count_axis(ax, axis, label)
 
 
 def count_axis(ax, axis: str = "y", label: str = "") -> None:
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}")
+    """Label an axis of plain numbers (`TickFormatter`)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(fmt)
+    target.set_major_formatter(TickFormatter())
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
 
 

@@ -25,6 +25,7 @@ from ..results.writers import from_spreadsheet_text
 from . import charts as ch
 from . import html as h
 from .charts import Chart, Table
+from .labels import number, param_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,21 +107,6 @@ def family_columns(df: pd.DataFrame, prefix: str) -> list[str]:
     return [c for c in df.columns if c.startswith(prefix)]
 
 
-def _num(v) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
-def _g(v) -> str:
-    f = _num(v)
-    if f is None:
-        return "as given" if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else str(v)
-    return f"{f:,.4g}" if abs(f) < 1e6 else f"{f:,.0f}"
-
-
 def _sites(cell: str) -> list[str]:
     return [x for x in str(cell).split(";") if x]
 
@@ -128,16 +114,19 @@ def _sites(cell: str) -> list[str]:
 # =========================================================================== labels
 
 def point_labels(df: pd.DataFrame, keys: list[str]) -> dict[int, str]:
-    """A short label per point: its level (oat), its varied values (grid) or its number."""
+    """A short label per point: its level (oat), its varied values (grid) or its number; parameters
+    by short name with their values and units (`report.labels`)."""
     varied = [k for k in keys if df[f"param:{k}"].nunique(dropna=True) > 1]
+    names = param_labels(keys + [k for k in dict.fromkeys(df["oat_param"]) if k and k not in keys])
     out = {}
     for _, r in df.iterrows():
         p = int(r["point"])
         if r["design"] == "oat":
-            out[p] = "base" if r["oat_level"] == "base" or not r["oat_param"] else \
-                f"{r['oat_param']} {r['oat_level']} ({_g(r.get('param:' + r['oat_param']))})"
+            k = r["oat_param"]
+            out[p] = "base" if r["oat_level"] == "base" or not k else \
+                f"{names[k].name} {r['oat_level']}: {names[k].value(r.get('param:' + k))}"
         elif r["design"] == "grid":
-            out[p] = ", ".join(f"{k}={_g(r['param:' + k])}" for k in varied) or f"point {p}"
+            out[p] = "; ".join(f"{names[k].name} {names[k].value(r['param:' + k])}" for k in varied) or f"point {p}"
         else:
             out[p] = f"point {p}"
     return out
@@ -195,10 +184,12 @@ def tornado_chart(df: pd.DataFrame) -> Chart | None:
                         ha="left" if d >= 0 else "right", fontsize=8)
         ax.axvline(base, color="black", lw=1)
         labels = []
+        names = param_labels([e["key"] for e in entries])
         for e in entries:
-            lo = _g(e["low"][0]) if e["low"] else "-"
-            hi = _g(e["high"][0]) if e["high"] else "-"
-            labels.append(f"{e['key']}\nlow {lo} · base {_g(e['base_value'])} · high {hi}")
+            lab = names[e["key"]]
+            lo = lab.value(e["low"][0]) if e["low"] else "-"
+            hi = lab.value(e["high"][0]) if e["high"] else "-"
+            labels.append(f"{lab.name}\nlow {lo} · base {lab.value(e['base_value'])} · high {hi}")
         ax.set_yticks(range(n), labels, fontsize=8.5)
         ax.set_ylim(n - 0.5, -0.5)
         ax.grid(False, axis="y")
@@ -216,7 +207,7 @@ def tornado_chart(df: pd.DataFrame) -> Chart | None:
         for level in ("low", "high"):
             if e[level] is not None:
                 value, tco, status = e[level]
-                rows.append([e["key"], level, _num(value), _num(e["base_value"]), e["base_tco"], tco,
+                rows.append([e["key"], level, number(value), number(e["base_value"]), e["base_tco"], tco,
                              None if tco is None else tco - e["base_tco"], status])
     return Chart(
         "tornado", "Which assumptions move the total cost most (one at a time)",
@@ -237,6 +228,7 @@ def grid_chart(df: pd.DataFrame, keys: list[str]) -> Chart | None:
     if not varied:
         return None
     ok = grid[grid["has_plan"]]
+    names = param_labels(varied)
     nr, nc = ch.grid_shape(len(varied), 2)
     rows = []
     failed = grid[~grid["has_plan"]]
@@ -251,7 +243,7 @@ def grid_chart(df: pd.DataFrame, keys: list[str]) -> Chart | None:
                 for gkey, g in groups:
                     g = g.sort_values(f"param:{key}")
                     gkey = gkey if isinstance(gkey, tuple) else (gkey,)
-                    label = ", ".join(f"{k}={_g(v)}" for k, v in zip(others, gkey)) or "TCO"
+                    label = "; ".join(f"{names[k].name} {names[k].value(v)}" for k, v in zip(others, gkey)) or "TCO"
                     ax.plot(g[f"param:{key}"], g["tco_usd"] / 1e6, marker="o", ms=4, lw=1.4, label=label)
                 title, ncol = ("other parameters held at" if others else None), 1
             else:
@@ -267,13 +259,13 @@ def grid_chart(df: pd.DataFrame, keys: list[str]) -> Chart | None:
             if others or not failed.empty or len(groups) > 8:
                 ax.legend(fontsize=7.5, title=title, title_fontsize=7.5, loc="upper center",
                           bbox_to_anchor=(0.5, -0.2), ncol=ncol)
-            ax.set_xlabel(key)
+            ax.set_xlabel(names[key].axis)
             ch.musd_axis(ax, "y", "TCO, M$ (present value)")
-            ax.set_title(f"TCO against {key}", fontsize=9.5)
+            ax.set_title(f"TCO against {names[key].name}", fontsize=9.5, wrap=True)
         svg = ch.svg(fig, "tco-by-parameter", "TCO against each parameter")
     for _, r in grid.iterrows():
-        rows.append([int(r["point"]), *[_num(r[f"param:{k}"]) for k in varied],
-                     _num(r["tco_usd"]) if r["has_plan"] else None, r["status"]])
+        rows.append([int(r["point"]), *[number(r[f"param:{k}"]) for k in varied],
+                     number(r["tco_usd"]) if r["has_plan"] else None, r["status"]])
     return Chart(
         "tco-by-parameter", "How the total cost changes with each parameter (grid)",
         "one panel per parameter varied: the TCO (M$, present value) of every grid point against that "
@@ -321,9 +313,10 @@ def mc_charts(df: pd.DataFrame, keys: list[str]) -> list[Chart]:
         with ch.figure(0.6 + 2.5 * nr, nrows=nr, ncols=nc, squeeze=False) as (fig, axes):
             for ax in axes.flat[len(varied):]:
                 ax.set_visible(False)
+            names = param_labels(varied)
             for ax, key in zip(axes.flat, varied):
                 ax.scatter(ok[f"param:{key}"], tco, s=10, alpha=0.6, color="#2f6db5")
-                ax.set_xlabel(key, fontsize=8.5)
+                ax.set_xlabel(names[key].axis, fontsize=8.5)
                 ch.musd_axis(ax, "y", "TCO, M$" if ax in axes[:, 0] else "")
             svg = ch.svg(fig, "tco-scatter", "TCO against each sampled parameter")
         out.append(Chart(
@@ -331,7 +324,7 @@ def mc_charts(df: pd.DataFrame, keys: list[str]) -> list[Chart]:
             "one dot per run: the TCO (M$, present value) against the value drawn for each parameter; "
             "a clear slope means the parameter drives the cost, a shapeless cloud means it hardly matters.",
             svg, Table(["point", *varied, "tco_usd"],
-                       [[int(r["point"]), *[_num(r[f"param:{k}"]) for k in varied], float(r["tco_usd"])]
+                       [[int(r["point"]), *[number(r[f"param:{k}"]) for k in varied], float(r["tco_usd"])]
                         for _, r in ok.iterrows()])))
     return out
 
@@ -419,7 +412,7 @@ def mix_chart(df: pd.DataFrame, labels: dict[int, str], cid: str = "sweep-mix") 
         for ax in axes.flat[len(fams):]:
             ax.set_visible(False)
         for k, (ax, (prefix, title, unit, cols)) in enumerate(zip(axes.flat, fams)):
-            names = [c[len(prefix):] for c in cols]
+            names = [c[len(prefix):] + (" kW" if prefix == "it_mw_by_rack_kw:" else "") for c in cols]
             colors = ch.palette(names)
             if many:
                 data = [ordered[c].fillna(0).to_numpy() for c in cols]
@@ -450,7 +443,7 @@ def mix_chart(df: pd.DataFrame, labels: dict[int, str], cid: str = "sweep-mix") 
     cols_all = [c for _, _, _, cs in fams for c in cs]
     return Chart(cid, "What gets built and bought across the sweep", how, svg,
                  Table(["point", "label", *cols_all],
-                       [[int(r["point"]), labels[int(r["point"])], *[_num(r[c]) or 0.0 for c in cols_all]]
+                       [[int(r["point"]), labels[int(r["point"])], *[number(r[c]) or 0.0 for c in cols_all]]
                         for _, r in ordered.iterrows()]))
 
 
@@ -462,18 +455,21 @@ def distinct_designs(df: pd.DataFrame, keys: list[str]) -> Table:
     groups: dict[tuple, list] = defaultdict(list)
     for _, r in ok.iterrows():
         sig = (";".join(sorted(_sites(r["sites_opened"]))),
-               ", ".join(c.split(":", 1)[1] for c in gpu_cols if (_num(r[c]) or 0) > 0),
-               ", ".join(c.split(":", 1)[1] for c in cool_cols if (_num(r[c]) or 0) > 0))
+               ", ".join(c.split(":", 1)[1] for c in gpu_cols if (number(r[c]) or 0) > 0),
+               ", ".join(c.split(":", 1)[1] for c in cool_cols if (number(r[c]) or 0) > 0))
         groups[sig].append(r)
     varied = [k for k in keys if ok[f"param:{k}"].nunique(dropna=True) > 1] if not ok.empty else []
+    names = param_labels(varied)
     rows = []
     for i, (sig, rs) in enumerate(sorted(groups.items(), key=lambda kv: -len(kv[1])), start=1):
         tco = [float(r["tco_usd"]) for r in rs]
         ranges = []
         for k in varied:
-            vals = [v for v in (_num(r[f"param:{k}"]) for r in rs) if v is not None]
+            vals = [v for v in (number(r[f"param:{k}"]) for r in rs) if v is not None]
             if vals:
-                ranges.append(f"{k} {_g(min(vals))}" + (f"-{_g(max(vals))}" if max(vals) != min(vals) else ""))
+                lab = names[k]
+                ranges.append(f"{lab.name} {lab.value(min(vals))}"
+                              + (f" to {lab.value(max(vals))}" if max(vals) != min(vals) else ""))
         rows.append([i, len(rs), sig[0].replace(";", ", "), sig[1], sig[2], min(tco), max(tco),
                      "; ".join(ranges), ", ".join(str(int(r["point"])) for r in rs[:30])
                      + (" ..." if len(rs) > 30 else "")])
@@ -495,7 +491,7 @@ def oat_changes(df: pd.DataFrame) -> Table | None:
         closed = sorted(set(_sites(b["sites_opened"])) - set(_sites(r["sites_opened"])))
         moves = []
         for c in fam_cols:
-            d = (_num(r[c]) or 0.0) - (_num(b[c]) or 0.0)
+            d = (number(r[c]) or 0.0) - (number(b[c]) or 0.0)
             if abs(d) > 1e-6:
                 kind, name = c.split(":", 1)
                 unit = "MW" if kind.startswith("it_mw") else "GPUs"
@@ -503,7 +499,7 @@ def oat_changes(df: pd.DataFrame) -> Table | None:
                         "it_mw_by_rack_kw": f"{name} kW racks", "gpus_by_fabric": f"on {name}"}.get(kind, c)
                 moves.append((abs(d), f"{what} {'+' if d > 0 else '−'}{abs(d):,.0f} {unit}"))
         moves.sort(reverse=True)
-        rows.append([r["oat_param"], r["oat_level"], _num(r.get(f"param:{r['oat_param']}")),
+        rows.append([r["oat_param"], r["oat_level"], number(r.get(f"param:{r['oat_param']}")),
                      float(r["tco_usd"]) - float(b["tco_usd"]), ", ".join(opened) or "-", ", ".join(closed) or "-",
                      "; ".join(m for _, m in moves[:5]) or "no change"])
     return Table(["parameter", "level", "value", "TCO change, USD", "sites opened", "sites closed",
@@ -559,8 +555,15 @@ def _cards(df: pd.DataFrame, keys: list[str]) -> list[h.Card]:
     if not base.empty:
         out.append(h.Card("Base case TCO", ch.musd(float(base.iloc[0]["tco_usd"])),
                           "every parameter at its base value"))
-    out.append(h.Card("Parameters varied", f"{len(keys)}", ", ".join(keys[:4]) + (" ..." if len(keys) > 4 else "")))
+    names = [lab.name for lab in param_labels(keys).values()]
+    out.append(h.Card("Parameters varied", f"{len(keys)}", "; ".join(names[:4]) + (" ..." if len(keys) > 4 else "")))
     return out
+
+
+def parameters_table(keys: list[str]) -> Table:
+    """Each parameter's short name (as the charts say it), what its values are, and its path."""
+    return Table(["parameter", "values", "path in the sweep table"],
+                 [[lab.name, lab.what or "-", key] for key, lab in param_labels(keys).items()])
 
 
 def sweep_report_html(df: pd.DataFrame, title: str = "") -> str:
@@ -569,10 +572,15 @@ def sweep_report_html(df: pd.DataFrame, title: str = "") -> str:
     keys = param_keys(df)
     parts = sweep_sections(df)
     head = f"Sweep report{': ' + title if title else ''}"
+    names = "; ".join(lab.name for lab in param_labels(keys).values()) or "none"
     header = [f"<h1>{h.esc(head)}</h1>",
-              f'<p class="sub">{len(df):,} points, parameters: {h.esc(", ".join(keys) or "none")}</p>',
+              f'<p class="sub">{len(df):,} points, parameters: {h.esc(names)}</p>',
               h.toc([(a, t.split(" (")[0]) for a, t, _, _ in parts] + [("points", "All points")])]
     body = [h.cards(_cards(df, keys))]
+    if keys:
+        body.append("<h3>Parameters</h3><p>The charts name each parameter by a short name; its path is "
+                    "the column of the sweep table.</p>"
+                    f'<div class="tablewrap">{h.table(parameters_table(keys), name="parameters")}</div>')
     failed = df[~df["has_plan"]]
     if not failed.empty:
         body.append(f'<p class="status warn">{len(failed)} point{"s" if len(failed) != 1 else ""} found no plan; '

@@ -81,6 +81,12 @@ class Comparison(_Out):
     decisions: list[str] = Field(default_factory=list, description="How the decisions differ.")
     optimum: Solution | None = Field(None, description="The optimum's full solution.")
 
+    def text(self) -> str:
+        """The comparison as `dcopt evaluate --compare` prints it."""
+        from .evaluation_writers import comparison_lines
+
+        return "\n".join(comparison_lines(self)).strip("\n")
+
 
 class Evaluation(_Out):
     """`dcopt evaluate`: the costs, broken limits and unmet demand of a given plan."""

@@ -40,7 +40,7 @@ def evaluation_text(ev: Evaluation, top_sites: int = 6) -> str:
         lines += _plan_lines(ev)
     lines += [f"note: {n}" for n in ev.notes]
     if ev.comparison is not None:
-        lines += _comparison_lines(ev.comparison)
+        lines += comparison_lines(ev.comparison)
     return "\n".join(lines)
 
 
@@ -111,7 +111,7 @@ def _scenario_lines(ev: Evaluation) -> list[str]:
     return lines
 
 
-def _comparison_lines(c: Comparison) -> list[str]:
+def comparison_lines(c: Comparison) -> list[str]:
     lines = ["", "Compared with the optimum:", f"  {c.summary}"]
     if c.by_site_item:
         lines.append("  Differences by site and item, largest first (yours minus optimum, NPV):")

@@ -7,10 +7,18 @@ A plan's decisions are `sites` (openings, builds, fabrics), `purchases`,
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from ..plan import format as p
 from ..status import SOLUTION_STATUSES, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .evaluation import Comparison
 
 
 class _Out(BaseModel):
@@ -297,6 +305,59 @@ class Solution(_Out):
         "are then the expected TCO and breakdown and the shared first-stage decisions."
     )
     solver: SolverReport | None = None
+    _instance: Any = PrivateAttr(default=None)  # the Instance it was solved for (not written out)
+
+    # ------------------------------------------------------------------ for notebooks and scripts
+
+    @property
+    def instance(self) -> Any:
+        """The `Instance` this solution was solved for; None for a solution read from a file."""
+        return self._instance
+
+    def emissions_t(self) -> float:
+        """The plan's emissions over the horizon, t CO2 (expected over the cases, with scenarios)."""
+        if self.scenarios is not None:
+            return sum(c.probability * c.solution.emissions_t() for c in self.scenarios.cases)
+        return float(sum(y.emissions_t for y in self.years))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The solution's tables as pandas DataFrames, by name: those of ``dcopt solve --csv``
+        (costs by item and year, sites by year, blocks, fabrics, purchases, retirements,
+        allocations, years), ``delivered`` by workload and year, and the SPEC 8 tables the
+        solution has (jobs, routes, rentals, grid upgrades, on-site power, links); see
+        `dcopt.results.tables`."""
+        from .tables import solution_tables
+
+        return solution_tables(self)
+
+    def to_csv(self, folder: str | Path) -> list[Path]:
+        """Write every table of `tables()` as ``<name>.csv`` into `folder`; returns the paths."""
+        from .tables import write_tables
+
+        return write_tables(self, folder)
+
+    def to_report(self, path: str | Path, instance: Any = None) -> Path:
+        """Write the HTML report of this solution (as ``dcopt solve --report``); `instance` (by
+        default the one it was solved for, when known) adds hall sizes and existing GPUs' years."""
+        from ..report import write_report  # the report layer, imported when asked for
+
+        return write_report(self, path, instance=instance if instance is not None else self._instance)
+
+    def compare(self, other: Solution, instance: Any = None) -> Comparison:
+        """This solution's plan against `other` (a solution of the same instance, typically the
+        optimum), item by item as ``dcopt evaluate --compare`` explains it; `.text()` prints it.
+        `instance`: the instance both were solved for (by default the one this solution, or
+        `other`, was solved for)."""
+        from ..studies.compare import compare_solutions  # the studies layer, when asked for
+
+        inst = next((i for i in (instance, self._instance, other._instance) if i is not None), None)
+        if inst is None:
+            raise ValueError("compare needs the instance: solution.compare(other, instance=...)")
+        for s in (self, other):
+            if s._instance is not None and s._instance != inst:
+                raise ValueError("compare needs two solutions of the same instance (to see how a plan does "
+                                 "under other numbers, cost it there: dcopt.studies.evaluate.evaluate)")
+        return compare_solutions(inst, self, other)
 
     def plan(self) -> p.Plan:
         """The decisions of this solution as a `Plan`."""

@@ -52,6 +52,11 @@ class SolveOptions(BaseModel):
         "the plan then reports the shortfall instead of failing. None: demand must be met (SPEC).",
     )
     diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
+    max_emissions_t: float | None = Field(
+        None, ge=0,
+        description="Cap on the plan's emissions over the horizon, t CO2 (with scenarios, the expected "
+        "emissions): the cheapest plan that emits no more. None: no cap (SPEC).",
+    )
     staged: bool = Field(
         True,
         description="Solve in stages: a plan rounded from the LP relaxation first, then with unit "
@@ -496,7 +501,9 @@ def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6
         if np.any(np.abs(x[integer] - np.round(x[integer])) > tol):
             return None
     a = lp.a_matrix_
-    start, index, value = np.array(a.start_), np.array(a.index_), np.array(a.value_)
+    start = np.array(a.start_)
+    nnz = int(start[-1]) if start.size else 0  # HiGHS may keep spare entries past the last start
+    index, value = np.array(a.index_)[:nnz], np.array(a.value_)[:nnz]
     counts = np.diff(start)
     if a.format_ == highspy.MatrixFormat.kRowwise:
         rows = np.repeat(np.arange(lp.num_row_), counts)

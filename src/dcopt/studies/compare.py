@@ -27,7 +27,21 @@ def compare(inst: Instance, evaluation: Evaluation, options: Any = None) -> Comp
     Sets and returns `evaluation.comparison`."""
     from ..pipeline.solve import solve
 
-    optimum = solve(inst, options)
+    return explain(inst, evaluation, solve(inst, options))
+
+
+def compare_solutions(inst: Instance, solution: Solution, reference: Solution) -> Comparison:
+    """`solution`'s plan (evaluated afresh) against `reference`, a solution of the same instance
+    (`Solution.compare`)."""
+    from .evaluate import evaluate
+
+    plan = solution.scenario_plan() if solution.scenarios is not None else solution.plan()
+    return explain(inst, evaluate(inst, plan, plan_source="solution"), reference)
+
+
+def explain(inst: Instance, evaluation: Evaluation, optimum: Solution) -> Comparison:
+    """How the evaluated plan differs from `optimum` (or why there is nothing to compare with).
+    Sets and returns `evaluation.comparison`."""
     comparison = _no_optimum(optimum) if not optimum.has_plan else _against(inst, evaluation, optimum)
     evaluation.comparison = comparison
     return comparison

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..instance.io import load_instance
 from ..instance.schema import Instance
 from ..model.build import Goal
-from ..pipeline.solve import Pipeline
+from ..pipeline.solve import Pipeline, expected_emissions_t
 from ..results.solution import Solution
 from ..solver.highs import SolveOptions
 
@@ -33,11 +33,8 @@ CAP_SLACK = 1e-7
 """Relative room on the least emissions when costing its cheapest plan (rounding of the solve)."""
 
 
-def emissions_t(solution: Solution) -> float:
-    """Emissions of a solution over the horizon, t CO2 (expected, with scenarios)."""
-    if solution.scenarios is not None:
-        return sum(c.probability * emissions_t(c.solution) for c in solution.scenarios.cases)
-    return float(sum(y.emissions_t for y in solution.years))
+emissions_t = expected_emissions_t
+"""Emissions of a solution over the horizon, t CO2 (expected, with scenarios)."""
 
 
 @dataclass
@@ -84,8 +81,7 @@ def pareto(instance: Instance | str | dict, points: int = 8, options: SolveOptio
     pipe = Pipeline(options, goal=Goal(max_emissions_t=caps[0]))
     front = Front()
     for cap in caps:
-        if pipe.session is not None:
-            pipe.session.model.max_emissions_t.set_value(cap)
+        pipe.set_goal(Goal(max_emissions_t=cap))  # the same model, its cap updated
         s = pipe.solve(inst)
         if not s.has_plan:
             raise RuntimeError(f"no plan under {cap:g} t CO2: {s.message}")

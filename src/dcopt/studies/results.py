@@ -47,8 +47,10 @@ from ..status import Status
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: `import dcopt` stays light
 
-STRING_COLUMNS = ("design", "oat_param", "oat_level", "status", "message", "sites_opened", "decision")
-"""Text columns (``decision`` is that of a break-even trace)."""
+STRING_COLUMNS = ("design", "oat_param", "oat_level", "status", "message", "sites_opened", "decision",
+                  "direction", "features", "difference")
+"""Text columns (``decision`` is that of a break-even trace; ``direction``, ``features`` and
+``difference`` those of an alternatives table, `dcopt.studies.alternatives`)."""
 BOOL_COLUMNS = ("has_plan",)
 INT_COLUMNS = ("point",)
 
