@@ -67,7 +67,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
           report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
           dask_address: str | None = None) -> None:
-    """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
+    """Solve INSTANCE (a JSON file or an Excel workbook) for the minimum-TCO plan."""
     from ..instance.io import load_instance
     from ..pipeline.solve import solve as solve_api
     from ..results.writers import summary, write_csv, write_json
@@ -191,6 +191,10 @@ main.add_command(breakeven_command)
 from .report import report  # noqa: E402  (reports, in their own module)
 
 main.add_command(report)
+
+from .convert import convert  # noqa: E402  (JSON <-> workbook, in its own module)
+
+main.add_command(convert)
 
 
 if __name__ == "__main__":  # pragma: no cover
