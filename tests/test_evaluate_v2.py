@@ -2,11 +2,6 @@
 with ..."): a solved v2 reference case's plan evaluated costs what the solve said; the
 allocation shares surviving GPUs between pooled demand, training jobs (placements, distance
 loss, DCI capacity) and rented GPUs; scenario plans are evaluated case by case.
-
-Until the independent check learns SPEC 8 (another branch), `dcopt.solve` raises "the plan
-found fails the independent check" on section-8 instances; these tests solve through
-`Pipeline` with `verify_or_raise` switched off (`solved` below), and the feasibility of the
-plans whose rules the check does not know yet is marked xfail. Remove both when it lands.
 """
 
 from __future__ import annotations
@@ -30,21 +25,13 @@ from dcopt.studies.evaluate import evaluate
 V2 = ["v2_job_span_two_sites", "v2_job_one_model_binding", "v2_job_mixed_models", "v2_rental",
       "v2_onsite_generation", "v2_grid_upgrade", "v2_failures", "v2_scenarios", "v2_colocation",
       "v2_fabric_ports", "v2_market_resale", "v2_lead_time"]
-CHECK_MISSES = {
-    "v2_rental": "check_plan does not count rented GPUs yet (training_demand)",
-    "v2_onsite_generation": "check_plan's grid row does not count on-site generation yet",
-    "v2_grid_upgrade": "check_plan's grid row does not count grid upgrades yet",
-}
 
 
 @pytest.fixture
-def solved(monkeypatch):
-    """Solve a v2 case by name: its instance and solution."""
+def solved():
+    """Solve a v2 case by name: its instance and solution (checked independently, as every
+    solve's plan is)."""
     folder = cases_dir()
-    if folder is None:
-        pytest.skip("reference cases not found")
-    # the independent check does not know SPEC 8 yet (another branch): skip it; remove when it lands
-    monkeypatch.setattr(pipeline_solve, "verify_or_raise", lambda inst, solution: None)
 
     def solve(name: str):
         inst = dcopt.load_instance(folder / "v2" / f"{name}.json")
@@ -88,8 +75,7 @@ def test_v2_plan_costs_what_the_solve_said(tmp_path, solved, name):
         assert c.evaluation.tco_usd == pytest.approx(mine.solution.tco_usd, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=CHECK_MISSES[n], strict=False))
-                                  if n in CHECK_MISSES else n for n in V2])
+@pytest.mark.parametrize("name", V2)
 def test_v2_plan_is_feasible(tmp_path, solved, name):
     inst, solution = solved(name)
     ev = evaluate(inst, load_plan(plan_file(tmp_path, solution), inst))

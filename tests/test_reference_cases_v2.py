@@ -14,9 +14,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from click.testing import CliRunner
 from refcases import ids, in_both, reference_cases, shipped_dir
 
 import dcopt
+from dcopt.cli.main import main
+from dcopt.model.items import reported_items
+from dcopt.results.writers import write_json
 
 SUB = "v2"
 CASES = reference_cases(SUB)
@@ -50,15 +54,23 @@ def _readings(expected: dict) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_reference_case_v2(case):
+def test_reference_case_v2(case, tmp_path):
+    """Solved (the pipeline checks the plan independently and raises on a failure), then
+    checked again from the written JSON through `dcopt check`."""
     expected = case.expected
     hint = _readings(expected)
     solution = dcopt.solve(case.path, mip_gap=1e-9)
     assert solution.status == expected["status"], f"{case.name}: {solution.message}{hint}"
+    out = tmp_path / "solution.json"
+    write_json(solution, out)
+    result = CliRunner().invoke(main, ["check", str(case.path), str(out)], catch_exceptions=False)
     if expected["tco_usd"] is None:
         assert solution.tco_usd is None and not solution.has_plan
         assert solution.diagnosis, "an infeasible instance must come with a diagnosis"
+        assert result.exit_code == 1 and "nothing to check" in result.output
     else:
         assert solution.has_plan
         assert solution.tco_usd == pytest.approx(expected["tco_usd"], rel=1e-6), f"{case.name}{hint}"
         assert sum(solution.costs_npv_usd.values()) == pytest.approx(solution.tco_usd, rel=1e-12)
+        assert result.exit_code == 0, result.output
+        assert set(solution.costs_npv_usd) == set(reported_items(dcopt.load_instance(case.path)))

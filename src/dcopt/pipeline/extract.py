@@ -41,18 +41,34 @@ class CaseExtract:
     unmet_penalty_usd: float
 
 
-def extract(block: pyo.Block, d: ModelData) -> CaseExtract:
-    round_integers(block)
-    drop_idle_openings(block, d)
+def extract_cases(blocks: list[tuple[ModelData, pyo.Block]]) -> list[CaseExtract]:
+    """Each case's plan: integers rounded, idle openings undone (with scenarios, one decided
+    before the reveal year only when it is idle in every case, so the cases still share it)."""
+    for _, block in blocks:
+        round_integers(block)
+    idle = [idle_openings(block, d) for d, block in blocks]
+    reveal = blocks[0][0].ctx.case.reveal_year
+    if reveal is not None:
+        shared = [(set.intersection(*(i[0] for i in idle)), set.intersection(*(i[1] for i in idle)))]
+        idle = [({k for k in fabs if k[2] >= reveal} | shared[0][0], {k for k in opens if k[1] >= reveal} | shared[0][1])
+                for fabs, opens in idle]
+    for (d, block), (fabs, opens) in zip(blocks, idle):
+        undo_openings(block, fabs, opens)
+    return [_extract(block, d) for d, block in blocks]
+
+
+def _extract(block: pyo.Block, d: ModelData) -> CaseExtract:
     x = values_from_model(block, d)
     model_npv = {item: pyo.value(block.cost[item]) * USD_PER_MUSD for item in d.items}
     unmet, penalty = _unmet(block, d)
     return CaseExtract(d, x, plan_from_values(d, x), totals(d, x), model_npv, unmet, penalty)
 
 
-def drop_idle_openings(m: pyo.Block, d: ModelData) -> None:
-    """Undo site openings with nothing at the site and fabric arrivals with no purchases when
-    that does not raise the TCO. Removing them keeps every constraint satisfied."""
+def idle_openings(m: pyo.Block, d: ModelData) -> tuple[set[tuple], set[tuple]]:
+    """Fabric arrivals (site, fabric, year) no purchase uses and site openings (site, year) with
+    nothing at the site, whose undoing does not raise the TCO (a zero-cost opening is a tie
+    the solver breaks arbitrarily; a planner should not see a site "opened" with nothing in
+    it). Removing them keeps every constraint satisfied."""
     built = {k[0] for k, _ in _positive(m.build)}
     used = {(k[0], k[3]) for k, _ in _positive(m.buy)}
     for family in ("upgrade", "gen", "lit"):
@@ -64,17 +80,24 @@ def drop_idle_openings(m: pyo.Block, d: ModelData) -> None:
         tally = d.tallies[family]
         return sum(float(tally.row(key, item) @ d.ctx.disc_vec) for item in COST_ITEMS if item in tally.values)
 
-    for (s, f, y), _ in list(_positive(m.fab)):
-        if (s, f) not in used and net_cost("fab", (s, f, y)) >= 0:
-            for key in m.FAB:
-                if key[:2] == (s, f):
-                    m.fab_by[key].set_value(0)
-    for (s, y), _ in list(_positive(m.open)):
-        fabs_here = any(k[0] == s for k, _ in _positive(m.fab))
+    fabs = {k for k, _ in _positive(m.fab) if (k[0], k[1]) not in used and net_cost("fab", k) >= 0}
+    opens = set()
+    for (s, y), _ in _positive(m.open):
+        fabs_here = any(k[0] == s and k not in fabs for k, _ in _positive(m.fab))
         if s not in built and not fabs_here and net_cost("open", (s, y)) >= 0:
-            for key in m.OPEN:
-                if key[0] == s:
-                    m.opened[key].set_value(0)
+            opens.add((s, y))
+    return fabs, opens
+
+
+def undo_openings(m: pyo.Block, fabs: set[tuple], opens: set[tuple]) -> None:
+    for s, f, _ in fabs:
+        for key in m.FAB:
+            if key[:2] == (s, f):
+                m.fab_by[key].set_value(0)
+    for s, _ in opens:
+        for key in m.OPEN:
+            if key[0] == s:
+                m.opened[key].set_value(0)
 
 
 def _positive(component):

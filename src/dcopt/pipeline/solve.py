@@ -48,7 +48,7 @@ from .assemble import (
     site_results,
     year_results,
 )
-from .extract import CaseExtract, extract
+from .extract import CaseExtract, extract_cases
 
 COST_TOLERANCE = 1e-6
 """Relative tolerance between the model's cost items and the plan's tallied costs."""
@@ -201,7 +201,7 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
         )
     t0 = time.perf_counter()
     session.load_plan_values()
-    extracts = [extract(block, d) for d, block in case_blocks(session.model, cases)]
+    extracts = extract_cases(case_blocks(session.model, cases))
     for e in extracts:
         _agree(e.model_npv_usd, e.totals.npv_usd)
     solutions = [_case_solution(inst, e) for e in extracts]
