@@ -460,7 +460,6 @@ class WorkbookReader:
         self.problems: list[Problem] = []
         self.drop: list[tuple[str, bool]] = []
         self.titles: dict[str, str] = {}
-        self.catalog_ref = False
         self.bad_cells: set[tuple[str, int, int]] = set()  # cells already reported (formulas)
 
     # ------------------------------------------------------------------ the file
@@ -622,7 +621,6 @@ class WorkbookReader:
                               "the catalog sheets to use the catalog named here")
             elif ref is not MISSING:
                 doc["catalog"] = ref
-                self.catalog_ref = True
             doc.update(target)
         elif target or spec.required:
             _at(doc, spec.path).update(target)
@@ -976,19 +974,23 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], WorkbookReader]:
 def load_instance_workbook(path: str | Path, base_dir: str | Path | None = None) -> Any:
     """Read, validate and check an instance workbook (what `load_instance` does for a
     path ending in .xlsx). Raises `InstanceError` naming the cell of every problem."""
+    return _validated(Path(path), base_dir)[1]
+
+
+def _validated(path: Path, base_dir: str | Path | None = None) -> tuple[dict[str, Any], Any]:
+    """The document of a workbook and its `Instance`; `InstanceError` with every problem of
+    reading and of validation, named by cell."""
     from .io import load_instance
 
-    path = Path(path)
     doc, reader = read_workbook(path)
-    base = Path(base_dir) if base_dir is not None else path.parent
     try:
-        inst = load_instance(doc, base)
+        inst = load_instance(doc, Path(base_dir) if base_dir is not None else path.parent)
     except InstanceError as exc:
         raise InstanceError(reader.problems + reader.locate(exc.problems), str(path),
                             catalog=exc.catalog) from None
     if reader.problems:
         raise InstanceError(reader.problems, str(path))
-    return inst
+    return doc, inst
 
 
 # =========================================================================== writing
@@ -1150,15 +1152,7 @@ def read_document(path: str | Path) -> tuple[dict[str, Any], Any]:
 
     path = Path(path)
     if is_workbook(path):
-        doc, reader = read_workbook(path)
-        try:
-            inst = load_instance(doc, path.parent)
-        except InstanceError as exc:
-            raise InstanceError(reader.problems + reader.locate(exc.problems), str(path),
-                                catalog=exc.catalog) from None
-        if reader.problems:
-            raise InstanceError(reader.problems, str(path))
-        return doc, inst
+        return _validated(path)
     inst = load_instance(path)
     return read_json(path), inst
 

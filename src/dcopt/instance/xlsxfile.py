@@ -75,10 +75,11 @@ def _exact(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _exact_floats() -> Iterator[None]:
-    """While saving, openpyxl's cell writer formats floats with `repr` (the shortest text
-    that reads back as the same float) instead of ``%.16g``. A test checks that floats
-    round-trip, so a future openpyxl that moves this function is noticed."""
+def exact_floats() -> Iterator[None]:
+    """While it is open, openpyxl's cell writer formats floats with `repr` (the shortest text
+    that reads back as the same float) instead of ``%.16g``: around `save`, and around the
+    appends of a write-only workbook (which writes its rows as they come). A test checks
+    that floats round-trip, so a future openpyxl that moves this function is noticed."""
     from openpyxl.cell import _writer
 
     original = getattr(_writer, "safe_string", None)
@@ -102,7 +103,7 @@ def save(wb: Any, path: str | Path) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with _exact_floats():
+        with exact_floats():
             wb.save(tmp)
         os.replace(tmp, path)
     finally:
