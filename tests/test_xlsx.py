@@ -311,10 +311,18 @@ def test_three_problems_each_with_sheet_row_and_column(tmp_path):
         "sites!F3 block_mw: expected a number, got a string '5 MW'",
         "sites!K2 electricity_usd_per_mwh: year map misses horizon year 2027",
     ]
+    with pytest.raises(InstanceError) as exc:
+        load_instance(path)
+    assert [p.json_path for p in exc.value.problems] == [
+        "", "sites[1].block_mw", "sites[0].electricity_usd_per_mwh"]
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "did you mean 'finance'? rename the sheet" in result.output
     assert "add the column electricity_usd_per_mwh 2027" in result.output
+    assert ("sites!F3 block_mw: expected a number, got a string '5 MW'\n"
+            "      JSON path: sites[1].block_mw\n") in result.output
+    assert "sites!K2 electricity_usd_per_mwh: year map misses horizon year 2027\n" \
+           "      JSON path: sites[0].electricity_usd_per_mwh\n" in result.output
     result = CliRunner().invoke(main, ["solve", str(path)])
     assert result.exit_code == 2 and "sites!F3 block_mw" in result.output
 
@@ -406,6 +414,49 @@ def test_not_a_workbook(tmp_path):
     ods.write_bytes(b"")
     assert problems_of(ods) == ["$: dcopt reads .xlsx workbooks, not .ods files"]
     assert problems_of(tmp_path / "none.xlsx") == [f"$: file not found: {tmp_path / 'none.xlsx'}"]
+
+
+def test_broken_workbooks_are_messages(tmp_path):
+    """What spreadsheets hold that JSON cannot (dates, error values, booleans in number
+    cells) and damaged files: exit 2 from validate, solve and convert, with the cell and the
+    JSON path, never a traceback (catch_exceptions=False lets one through)."""
+    import datetime
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    wb = workbook(json.loads((REPO / "instances" / "quickstart.json").read_text()), good)
+    sites = wb["sites"]
+    sites.cell(2, column(sites, "block_mw")).value = datetime.datetime(2026, 1, 1)
+    error = sites.cell(3, column(sites, "block_mw"))
+    error.value, error.data_type = "#DIV/0!", "e"
+    wb["finance"]["B2"].value = True
+    odd = tmp_path / "odd.xlsx"
+    wb.save(odd)
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(good.read_bytes()[:2000])
+    not_a_workbook = tmp_path / "zip.xlsx"
+    with zipfile.ZipFile(not_a_workbook, "w") as z:
+        z.writestr("notes.txt", "not a workbook")
+    expected = {
+        odd: ["sites!F2 block_mw: expected a number, got a string '2026-01-01T00:00:00'",
+              "JSON path: sites[0].block_mw",
+              "sites!F3 block_mw: expected a number, got a string '#DIV/0!'",
+              "JSON path: sites[1].block_mw",
+              "finance!B2 discount_rate: expected a number, got a boolean true",
+              "JSON path: finance.discount_rate"],
+        truncated: [f"{truncated} is not an Excel workbook (.xlsx is a zip file; this is not one)"],
+        not_a_workbook: [f"{not_a_workbook} is not a readable Excel workbook"],
+    }
+    runner = CliRunner()
+    for path, lines in expected.items():
+        for args in (["validate", str(path)], ["solve", str(path)],
+                     ["convert", str(path), str(tmp_path / "out.json")]):
+            result = runner.invoke(main, args, catch_exceptions=False)
+            assert result.exit_code == 2, (args, result.output)
+            assert result.output.startswith(f"{path}: invalid instance"), result.output
+            for line in lines:
+                assert line in result.output, (args, result.output)
+    assert not (tmp_path / "out.json").exists()
 
 
 def test_reader_problems_do_not_hide_validation(tmp_path):

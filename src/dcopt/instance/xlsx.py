@@ -26,7 +26,8 @@ unknown sheet, column or key/value row is a problem (a typo must not be ignored)
 
 The pydantic `Instance` stays the one validator: a workbook is read into the JSON-like
 document a JSON file holds, `load_instance` checks it, and the JSON path of each
-problem is mapped back to the cell it came from (``sites!F3 electricity_usd_per_mwh``).
+problem is mapped back to the cell it came from (``sites!F3 electricity_usd_per_mwh``),
+keeping its JSON path (``sites[1].electricity_usd_per_mwh``).
 """
 
 from __future__ import annotations
@@ -877,7 +878,8 @@ class WorkbookReader:
         return p if p in self.where else None
 
     def locate(self, problems: list[Problem]) -> list[Problem]:
-        """`problems` (with JSON paths) named by sheet, row and column; one per place and message."""
+        """`problems` (with JSON paths) named by sheet, row and column, each keeping its JSON
+        path (`Problem.json_path`); one per place and message."""
         rows = {path: w.label() for path, w in self.where.items() if w.row is not None and w.column is None}
         out: list[Problem] = []
         seen: set[tuple[str, str]] = set()
@@ -914,7 +916,7 @@ class WorkbookReader:
             if (label, message) in seen:
                 continue
             seen.add((label, message))
-            out.append(Problem(label, message, fix))
+            out.append(Problem(label, message, fix, json_path=p.path))
         return out
 
 
@@ -1259,6 +1261,7 @@ Rules:
 - A sheet whose name starts with `_` is yours (notes) and is not read. Any other unknown
   sheet, column or key/value row is an error, as unknown keys are in JSON.
 - A problem names the sheet, the row and the column: `sites!F3 electricity_usd_per_mwh:
-  must be >= 0 and <= 10000, got -5`; `dcopt validate` and `dcopt solve` exit 2 and list
-  every problem at once.
+  must be >= 0 and <= 10000, got -5`, and below it the same place in the JSON format
+  (`JSON path: sites[1].electricity_usd_per_mwh`); `dcopt validate` and `dcopt solve`
+  exit 2 and list every problem at once.
 """
