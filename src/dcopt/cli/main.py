@@ -42,6 +42,9 @@ def main(debug: bool) -> None:
               help="Write the solution JSON here.")
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the solution as an Excel workbook (summary, costs by year, purchases, sites, "
+                   "demand and delivered, section-8 tables) here when a plan is found.")
 @click.option("--time-limit", type=TIME_LIMIT, default=None, help="Time limit for HiGHS, seconds (> 0).")
 @click.option("--mip-gap", type=MIP_GAP, default=None, help="Relative MIP gap (>= 0, default 1e-4).")
 @click.option("--threads", type=THREADS, default=None, help="HiGHS threads, 1 to 1024 (default: HiGHS's choice).")
@@ -66,7 +69,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
           report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
-          dask_address: str | None = None) -> None:
+          dask_address: str | None = None, xlsx_path: Path | None = None) -> None:
     """Solve INSTANCE (a JSON file or an Excel workbook) for the minimum-TCO plan."""
     from ..instance.io import load_instance
     from ..pipeline.solve import solve as solve_api
@@ -96,6 +99,11 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     if csv_dir is not None and solution.has_plan:
         write_csv(solution, csv_dir)
         click.echo(f"wrote CSV tables to {csv_dir}", err=True)
+    if xlsx_path is not None and solution.has_plan:
+        from ..results.xlsx import write_xlsx
+
+        write_xlsx(solution, xlsx_path)
+        click.echo(f"wrote {xlsx_path}", err=True)
     if report_path is not None and solution.has_plan:
         from .report import write_solve_report
 
