@@ -3,7 +3,7 @@
     from dcopt.report import write_report
     write_report("solution.json", "report.html")              # a solved plan
     write_report("solution.json", "report.html", instance="instance.json")
-    write_report("results.csv", "sweep.html")                  # a sweep (CSV or Parquet)
+    write_report("results.csv", "sweep.html")                  # a sweep (CSV, Parquet or .xlsx)
 
 A plan's report draws only `Solution` fields (and sums and ratios of them); a
 sweep's report draws only the sweep table's columns. matplotlib is imported
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..instance.schema import Instance
     from ..results.solution import Solution
 
-SWEEP_SUFFIXES = (".csv", ".parquet", ".pq")
+SWEEP_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx")
 
 
 def solution_report_html(solution: Solution, instance: Instance | None = None) -> str:
