@@ -1,8 +1,8 @@
 """Instances as Excel workbooks (issue 19): the layout comes from the schema, every shipped
 instance and reference case (v1.1 and v2) converts to a workbook and back to an equal
 `Instance`, the v1.1 cases and the hand-written v2 cases solve from their workbooks to
-their reference TCO (through the independent check), and a
-problem in a workbook names its sheet, row and column (exit 2)."""
+their reference TCO (through the independent check), and a problem in a workbook names
+its sheet, row and column and its JSON path (exit 2)."""
 
 from __future__ import annotations
 
