@@ -3,6 +3,10 @@
     python benchmarks/run.py                  # the table and the scaling fit
     python benchmarks/run.py --write-docs     # also regenerate docs/performance.md
     python benchmarks/run.py --only hyperscale-10site --time-limit 60
+    python benchmarks/run.py --write-docs --no-anytime   # keep the anytime table's section as is
+
+`--write-docs` also runs benchmarks/anytime.py (time to the first plan and the
+gap at 10 s, 30 s and 60 s of wall clock for every instance) for its table.
 
 For every instance it prints the model size (columns, integers, rows,
 nonzeros), dcopt's seconds to prepare the data, build the Pyomo model, hand
@@ -33,6 +37,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import anytime  # noqa: E402
 import scale  # noqa: E402
 
 import dcopt  # noqa: E402
@@ -158,6 +163,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--no-floor", action="store_true", help="skip HiGHS alone on the exported model")
     p.add_argument("--no-scaling", action="store_true")
     p.add_argument("--write-docs", action="store_true", help="regenerate docs/performance.md")
+    p.add_argument("--no-anytime", action="store_true", help="skip benchmarks/anytime.py")
     a = p.parse_args(argv)
 
     rows = []
@@ -174,12 +180,25 @@ def main(argv: list[str]) -> int:
         scale_md = table(srows, SCALE_COLS)
         fit_md = "\n".join(f"- {k}: exponent {v:.2f}" for k, v in fit.items())
         print("\n" + scale_md + "\n\nfitted exponent against sites x years (1 = linear):\n" + fit_md)
+    anytime_md = load = ""
+    if not a.no_anytime:
+        load = f"{_load():.1f} at the start"
+        anytime_rows = anytime.measure(a.only)
+        anytime_md = anytime.table(anytime_rows)
+        load += f", {_load():.1f} at the end"
+        print("\n" + anytime_md)
     if a.write_docs:
-        write_docs(a, solve_md, scale_md, fit_md)
+        write_docs(a, solve_md, scale_md, fit_md, anytime_md, load)
     return 0
 
 
-def write_docs(a, solve_md: str, scale_md: str, fit_md: str) -> None:
+def _load() -> float:
+    import os
+
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def write_docs(a, solve_md: str, scale_md: str, fit_md: str, anytime_md: str = "", load: str = "") -> None:
     template = (REPO / "benchmarks" / "performance.md.in").read_text(encoding="utf-8")
     text = template.format(
         command="python benchmarks/run.py --write-docs"
@@ -189,9 +208,24 @@ def write_docs(a, solve_md: str, scale_md: str, fit_md: str) -> None:
                 f"HiGHS {dcopt.solver.highs.highs_version()}, dcopt {dcopt.__version__}",
         date=time.strftime("%Y-%m-%d"), time_limit=f"{a.time_limit:g}", mip_gap=f"{100 * a.mip_gap:g} %",
         threads=a.threads, solve_table=solve_md, scale_table=scale_md or "(skipped)", fit=fit_md or "(skipped)",
+        anytime_table=anytime_md or _kept_section(), anytime_load=load or "(as before)",
     )
     (REPO / "docs" / "performance.md").write_text(text, encoding="utf-8")
     print("wrote docs/performance.md")
+
+
+def _kept_section() -> str:
+    """The anytime table of the current docs/performance.md (for --no-anytime)."""
+    text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
+    if "## A plan early, at any time limit" not in text:
+        return "(not measured)"
+    table: list[str] = []
+    for line in text.split("## A plan early, at any time limit", 1)[1].splitlines():
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
+    return "\n".join(table) or "(not measured)"
 
 
 def _cpus() -> int:

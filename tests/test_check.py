@@ -235,24 +235,6 @@ def test_reference_case_solved_then_checked(tmp_path, case):
     assert report.recomputed_tco_usd == pytest.approx(expected["tco_usd"], rel=1e-6)
 
 
-def test_solve_reports_a_failing_check_as_a_bug(tmp_path, monkeypatch):
-    """`dcopt solve` checks every plan before writing it; a plan failing the check is a bug
-    in dcopt (exit 3), never written as a valid solution."""
-    import dcopt.pipeline.solve
-    from dcopt.plan.check import CheckReport, Violation
-
-    def failing(inst, solution):
-        return CheckReport(violations=[Violation("grid", "tx-abilene, 2026", "injected")])
-
-    monkeypatch.setattr(dcopt.pipeline.solve, "check_solution", failing)
-    out = tmp_path / "out.json"
-    result = CliRunner().invoke(main, ["solve", str(QUICKSTART), "-o", str(out)])
-    assert result.exit_code == 3
-    assert "bug: the plan found fails the independent check" in result.output
-    assert "grid [tx-abilene, 2026]: injected" in result.output
-    assert not out.exists()
-
-
 def test_a_solution_without_a_plan_has_nothing_to_check(tmp_path):
     """Not "consistent" (issue 9): nothing was checked, exit 1."""
     inst = small_instance()

@@ -1,8 +1,9 @@
 """HTML reports (issue 5): one per instance in instances/, and one per sweep design.
 
 Solves are cached once per test session (`solved_instances`, shared with
-test_report_browser.py) with a 5 % gap and a 20 s limit: a plan with its gap
-is all a report needs.
+test_report_browser.py) with a loose gap and no time limit: a plan with its gap
+is all a report needs, and a gap, unlike a time limit, does not depend on how
+fast the machine is.
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ def instance_files() -> list[Path]:
 
 
 def solve_instance(path: Path, quick: bool = True):
-    """Solve for a report: quick = a 5 % gap and a 20 s limit, and for instances larger than
-    hyperscale-10site a 90 % gap, which the staged solve's first stages meet (its full-MIP stage
-    can overrun HiGHS's time limit by minutes on large-50site; a plan with its gap is enough here)."""
+    """Solve for a report: quick = a 5 % gap, which the plan rounded from the LP relaxation
+    meets on hyperscale-10site (within 3 % of the LP bound), and for larger instances a 90 %
+    gap, which it meets at once. No time limit: the result is the same on any machine."""
     inst = load_instance(path)
     if not quick:
         return solve(inst), inst
     gap = 0.05 if len(inst.sites) * len(inst.years) <= 100 else 0.9
-    return solve(inst, mip_gap=gap, time_limit_s=20), inst
+    return solve(inst, mip_gap=gap), inst
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dcopt.solver.highs import _gap, _stage2_gap
+from dcopt.solver.highs import _gap
+from dcopt.solver.staged import _stage2_gap
 
 
 @pytest.mark.parametrize("gap, relaxed, bound", [

@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,6 +45,77 @@ HIGHS_SEED = click.IntRange(0, 2**31 - 1)
 """HiGHS's random_seed range."""
 UNMET_PENALTY = FiniteFloat(min=0, max=1e9)
 """USD per unit of throughput per year; beyond 1e9 the penalty swamps the model's costs."""
+
+
+# --------------------------------------------------------------------------- solve options
+# Declared once, from `SolveOptions`: its field descriptions and defaults are the options' help.
+
+SOLVE_FLAGS: dict[str, dict[str, Any]] = {
+    "time_limit_s": {"decl": "--time-limit", "name": "time_limit", "type": TIME_LIMIT},
+    "mip_gap": {"decl": "--mip-gap", "name": "mip_gap", "type": MIP_GAP},
+    "threads": {"decl": "--threads", "name": "threads", "type": THREADS},
+    "random_seed": {"decl": "--seed", "name": "seed", "type": HIGHS_SEED},
+    "log": {"decl": "--log", "name": "log", "flag": True},
+    "allow_unmet_usd_per_perf": {"decl": "--allow-unmet", "name": "allow_unmet", "type": UNMET_PENALTY,
+                                 "metavar": "PENALTY_USD_PER_UNIT"},
+    "diagnose": {"decl": "--no-diagnose", "name": "no_diagnose", "flag": True, "invert": True,
+                 "help": "Skip the elastic re-solves that explain an infeasible instance."},
+}
+"""SolveOptions field -> its command-line option (flag, parameter name, click type)."""
+
+
+def _solve_help(field: str, prefix: str) -> str:
+    from ..solver.highs import SolveOptions
+
+    info = SolveOptions.model_fields[field]
+    text = info.description or ""
+    spec = SOLVE_FLAGS[field]
+    if spec.get("help"):
+        text = spec["help"]
+    elif not spec.get("flag") and info.default is not None:
+        text += f" Default {info.default:g}."
+    first = text[0].lower() if text.split()[0][1:].islower() else text[0]  # not HiGHS
+    return prefix + first + text[1:] if prefix else text
+
+
+def solve_option_flags(*fields: str, prefix: str = "", defaults: dict[str, Any] | None = None,
+                       helps: dict[str, str] | None = None):
+    """Decorator adding the command-line options of `fields` (SolveOptions names), their help
+    taken from the schema; `defaults` and `helps` override a command's own (e.g. one thread per
+    sweep worker). The command gets each under its SOLVE_FLAGS name; `solve_options_given`
+    turns them back into SolveOptions fields."""
+    defaults, helps = defaults or {}, helps or {}
+
+    def decorate(fn):
+        for field in reversed(fields):
+            spec = SOLVE_FLAGS[field]
+            text = helps.get(field) or _solve_help(field, prefix)
+            if spec.get("flag"):
+                option = click.option(spec["decl"], spec["name"], is_flag=True, help=text)
+            else:
+                default = defaults.get(field)
+                option = click.option(spec["decl"], spec["name"], type=spec["type"], default=default,
+                                      show_default=default is not None, metavar=spec.get("metavar"), help=text)
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def solve_options_given(**params: Any) -> dict[str, Any]:
+    """SolveOptions fields of the options given on the command line (by their SOLVE_FLAGS
+    parameter names); options not given are left out, so the schema's defaults apply."""
+    out: dict[str, Any] = {}
+    for field, spec in SOLVE_FLAGS.items():
+        value = params.pop(spec["name"], None)
+        if spec.get("flag"):
+            if value:
+                out[field] = not spec.get("invert", False)
+        elif value is not None:
+            out[field] = value
+    if params:
+        raise TypeError(f"not solve options: {', '.join(params)}")
+    return out
 
 
 def output_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

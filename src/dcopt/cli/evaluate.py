@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .common import HIGHS_SEED, MIP_GAP, THREADS, TIME_LIMIT, guard, output_path
+from .common import guard, output_path, solve_option_flags, solve_options_given
 
 
 @click.command()
@@ -23,11 +23,7 @@ from .common import HIGHS_SEED, MIP_GAP, THREADS, TIME_LIMIT, guard, output_path
               help="Write the evaluation (and comparison) as JSON here.")
 @click.option("--compare", is_flag=True,
               help="Also solve for the optimum and explain the difference item by item.")
-@click.option("--time-limit", type=TIME_LIMIT, default=None,
-              help="With --compare: time limit for HiGHS, seconds (> 0).")
-@click.option("--mip-gap", type=MIP_GAP, default=None, help="With --compare: relative MIP gap (default 1e-4).")
-@click.option("--threads", type=THREADS, default=None, help="With --compare: HiGHS threads (1 to 1024).")
-@click.option("--seed", type=HIGHS_SEED, default=None, help="With --compare: HiGHS random seed.")
+@solve_option_flags("time_limit_s", "mip_gap", "threads", "random_seed", prefix="With --compare: ")
 @guard
 def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, time_limit: float | None,
              mip_gap: float | None, threads: int | None, seed: int | None) -> None:
@@ -48,8 +44,8 @@ def evaluate(instance: Path, plan: Path, output: Path | None, compare: bool, tim
     the_plan = load_plan(plan, inst)
     ev = evaluate_plan(inst, the_plan, plan_source=str(plan))
     if compare:
-        given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "random_seed": seed}
-        options = SolveOptions(**{k: v for k, v in given.items() if v is not None})
+        options = SolveOptions(**solve_options_given(time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                                     seed=seed))
         compare_plans(inst, ev, options)
     click.echo(ev.text())
     if output is not None:

@@ -21,30 +21,17 @@ from .common import (
     EXIT_BUG,
     EXIT_NO_PLAN,
     EXIT_PLAN,
-    MIP_GAP,
-    THREADS,
-    TIME_LIMIT,
     FiniteFloat,
     output_path,
+    solve_option_flags,
+    solve_options_given,
 )
 from .common import guard as _guard
 
-
-def _solve_options(time_limit: float | None, mip_gap: float | None, threads: int,
-                   diagnose: bool | None) -> dict:
-    given = {"time_limit_s": time_limit, "mip_gap": mip_gap, "threads": threads, "diagnose": diagnose}
-    return {k: v for k, v in given.items() if v is not None}
-
-
-def _options_common(fn):
-    """--time-limit, --mip-gap, --threads: the solve options of every point."""
-    fn = click.option("--threads", type=THREADS, default=1, show_default=True,
-                      help="HiGHS threads per worker (1 to 1024).")(fn)
-    fn = click.option("--mip-gap", type=MIP_GAP, default=None,
-                      help="Relative MIP gap of each solve (default 1e-4).")(fn)
-    fn = click.option("--time-limit", type=TIME_LIMIT, default=None,
-                      help="Time limit of each solve, seconds (default none).")(fn)
-    return fn
+_options_common = solve_option_flags(
+    "time_limit_s", "mip_gap", "threads", prefix="Each solve: ", defaults={"threads": 1},
+    helps={"threads": "HiGHS threads per worker (1 to 1024)."})
+"""--time-limit, --mip-gap, --threads: the solve options of every point."""
 
 
 @click.command("sweep")
@@ -90,7 +77,8 @@ def sweep_command(instance: Path, vary: tuple[str, ...], design: str, samples: i
         df = sweep(instance, list(vary), design=design, samples=samples, seed=seed, sampling=sampling,
                    jobs=jobs or default_jobs(), dask=dask_address, output=output, resume=resume,
                    overwrite=overwrite, progress=not no_progress,
-                   **_solve_options(time_limit, mip_gap, threads, diagnose or None))
+                   **solve_options_given(time_limit=time_limit, mip_gap=mip_gap, threads=threads),
+                   **({"diagnose": True} if diagnose else {}))
     except KeyboardInterrupt:
         saved = f"; the finished points are saved in {output}: rerun with --resume" if output else ""
         click.echo(f"interrupted{saved}", err=True)
@@ -131,7 +119,7 @@ def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, 
     from ..studies.breakeven import breakeven
 
     result = breakeven(instance, vary, watch, tol=tol, max_solves=max_solves,
-                       **_solve_options(time_limit, mip_gap, threads, None))
+                       **solve_options_given(time_limit=time_limit, mip_gap=mip_gap, threads=threads))
     click.echo(result.text())
     if output is not None:
         if output.suffix.lower() == ".parquet":

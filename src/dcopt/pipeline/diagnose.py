@@ -32,6 +32,7 @@ from ..instance.warnings import warnings as instance_warnings
 from ..model.build import case_blocks
 from ..model.context import RELAXABLE_RULES, Elastic
 from ..model.data import ModelData, prepare
+from ..solver.deadline import Deadline
 from ..solver.highs import SolveOptions
 
 STAGE_TIME_LIMIT_S = 60.0
@@ -77,14 +78,16 @@ class Diagnosis:
         return out
 
 
-def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
-    """Explain why `inst` has no plan."""
+def diagnose(inst: Instance, options: SolveOptions | None = None, deadline: Deadline | None = None) -> Diagnosis:
+    """Explain why `inst` has no plan; each elastic re-solve by `STAGE_TIME_LIMIT_S` and by
+    `deadline` (the solve's, when given)."""
     options = options or SolveOptions()
     stage_options = options.model_copy(update={
         "mip_gap": max(options.mip_gap, STAGE_MIP_GAP),
         "time_limit_s": min(options.time_limit_s or STAGE_TIME_LIMIT_S, STAGE_TIME_LIMIT_S),
         "log": False, "allow_unmet_usd_per_perf": None, "diagnose": False,
     })
+    deadline = deadline if deadline is not None else Deadline()
     result = Diagnosis()
     plain = prepare(inst)
     result.certain += [_explain_static(inst, msg) for msg in plain.static_infeasibilities]
@@ -93,7 +96,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
 
     biggest = max([*plain.demand.need.values(), *plain.jobs.need.values(), 1e-9])
     shortfall = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=SHORTFALL_SCALE / biggest,
-                                             tco_weight=TCO_WEIGHT), stage_options)
+                                             tco_weight=TCO_WEIGHT), stage_options, deadline)
     if shortfall is None:
         result.notes.append("the elastic re-solve found no plan within its time limit; "
                             "rerun with a longer --time-limit for a diagnosis")
@@ -107,7 +110,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> Diagnosis:
 
     relaxed = _solve_elastic(inst, Elastic(unmet_penalty_musd_per_perf=STAGE2_SHORTFALL_SCALE / biggest,
                                            limits=True, relax=frozenset(RELAXABLE_RULES),
-                                           tco_weight=TCO_WEIGHT), stage_options)
+                                           tco_weight=TCO_WEIGHT), stage_options, deadline)
     if relaxed is not None:
         for d, block in relaxed:
             result.limits += [_case_label(d, relaxed) + line for line in _limits_used(inst, d, block)]
@@ -122,11 +125,16 @@ def _case_label(d: ModelData, cases: list) -> str:
     return f"in case {d.ctx.case.name!r}: " if len(cases) > 1 else ""
 
 
-def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions) -> list | None:
-    """(data, solved block) of every case of the elastic model, or None without a plan."""
+def _solve_elastic(inst: Instance, elastic: Elastic, options: SolveOptions, deadline: Deadline) -> list | None:
+    """(data, solved block) of every case of the elastic model, or None without a plan (also
+    when the solve's deadline has passed)."""
     from .solve import Pipeline  # the diagnosis re-solves through the one pipeline
 
-    cases, session, outcome, _ = Pipeline(options, elastic=elastic).run(inst)
+    left = deadline.left()
+    if left is not None and left <= 0:
+        return None
+    limit = options.time_limit_s if left is None else min(options.time_limit_s or left, left)
+    cases, session, outcome, _ = Pipeline(options, elastic=elastic).run(inst, deadline=Deadline(limit))
     if session is None or not outcome.has_plan:
         return None
     session.load_plan_values()

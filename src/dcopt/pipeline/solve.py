@@ -25,7 +25,7 @@ from ..model.build import Goal, build_model, case_blocks, fix_decisions, update_
 from ..model.context import USD_PER_MUSD, Elastic
 from ..model.data import ModelData, prepare_cases, same_structure
 from ..model.planmap import values_from_plan
-from ..plan.check import check_solution
+from ..plan.check import CheckReport, check_solution
 from ..plan.format import Plan
 from ..results.solution import (
     CaseResult,
@@ -35,7 +35,15 @@ from ..results.solution import (
     StageResult,
     Timings,
 )
-from ..solver.highs import HighsSession, SolveOptions, SolveOutcome, Termination, highs_version
+from ..solver.deadline import Deadline
+from ..solver.highs import (
+    HighsSession,
+    OnPlan,
+    SolveOptions,
+    SolveOutcome,
+    highs_version,
+)
+from ..status import Status
 from ..version import __version__
 from .assemble import (
     existing_deployment_results,
@@ -67,15 +75,20 @@ def _options(options: SolveOptions | None, option_values: dict[str, Any]) -> Sol
     return options.model_copy(update=option_values) if option_values else options
 
 
-def solve(instance: InstanceSource, options: SolveOptions | None = None, **option_values: Any) -> Solution:
+def solve(instance: InstanceSource, options: SolveOptions | None = None, *, deadline: Deadline | None = None,
+          on_plan: OnPlan | None = None, **option_values: Any) -> Solution:
     """Solve an instance for minimum TCO.
 
     `instance` is an `Instance`, a path to an instance JSON file or a parsed
     dict. Options are a `SolveOptions` or its fields as keywords
     (`time_limit_s`, `mip_gap`, `threads`, `random_seed`, `log`).
+    `deadline`: the clock `time_limit_s` counts on (by default started here,
+    before reading `instance`); `on_plan` hears of each better plan found.
     """
+    options = _options(options, option_values)
+    deadline = deadline if deadline is not None else Deadline(options.time_limit_s)
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
-    return Pipeline(_options(options, option_values)).solve(inst)
+    return Pipeline(options).solve(inst, deadline=deadline, on_plan=on_plan)
 
 
 class Pipeline:
@@ -96,30 +109,50 @@ class Pipeline:
         self.goal = goal or Goal()
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
+        self._start = None  # the last plan, as HiGHS's start after an in-place update
         self.builds = 0
         self.updates = 0
 
     def prepare(self, inst: Instance) -> list[ModelData]:
         return prepare_cases(inst, self.elastic)
 
-    def run(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None
+    def run(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None, *,
+            deadline: Deadline | None = None, on_plan: OnPlan | None = None
             ) -> tuple[list[ModelData], HighsSession | None, SolveOutcome | None, Timings]:
         """Prepare, build (or update) and solve; no extraction. The session is None when the
-        data already show the instance infeasible. With `fixed`, the decisions of the years
-        before `fixed_before` are those of that plan (a fresh model is built)."""
+        data already show the instance infeasible, and the outcome None too when the deadline
+        passed (or Ctrl-C came) before the model was built. With `fixed`, the decisions of the
+        years before `fixed_before` are those of that plan (a fresh model is built). `deadline`
+        is the clock of the whole command (by default `options.time_limit_s` from now)."""
+        deadline = deadline if deadline is not None else Deadline(self.options.time_limit_s)
         timings = Timings()
         t0 = time.perf_counter()
         cases = self.prepare(inst)
         timings.prepare_s = time.perf_counter() - t0
         if any(d.static_infeasibilities for d in cases):
             return cases, None, None, timings
+        if deadline.expired():  # no time left to build the model
+            return cases, None, SolveOutcome.without_run(Status.time_limit), timings
         t0 = time.perf_counter()
-        start = None
+        try:
+            self._build_or_update(cases, fixed, fixed_before)
+        except KeyboardInterrupt:
+            self.session = self.cases = None
+            return cases, None, SolveOutcome.without_run(Status.interrupted), timings
+        timings.build_s = time.perf_counter() - t0
+        outcome = self.session.solve(self.options, start=self._start, deadline=deadline, on_plan=on_plan)
+        timings.handoff_s = outcome.handoff_s
+        timings.solve_s = outcome.solve_s
+        return cases, self.session, outcome, timings
+
+    def _build_or_update(self, cases: list[ModelData], fixed: Plan | None, fixed_before: int | None) -> None:
+        """Update the persistent model's numbers when only they changed, else build afresh."""
+        self._start = None
         if fixed is None and self.session is not None and self.cases is not None and len(self.cases) == len(
                 cases) and all(same_structure(a, b) for a, b in zip(self.cases, cases)):
             update_numbers(self.session.model, cases)
             self.session.opt.update_parameters()
-            start = self.session.last_plan
+            self._start = self.session.last_plan
             self.updates += 1
         else:
             model = build_model(cases, self.goal)
@@ -129,19 +162,19 @@ class Pipeline:
             self.session = new_session(model)
             self.builds += 1
         self.cases = cases
-        timings.build_s = time.perf_counter() - t0
-        outcome = self.session.solve(self.options, start=start)
-        timings.handoff_s = outcome.handoff_s
-        timings.solve_s = outcome.solve_s
-        return cases, self.session, outcome, timings
 
-    def solve(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None) -> Solution:
-        """The `Solution` of `inst` (see `run` for `fixed`)."""
-        cases, session, outcome, timings = self.run(inst, fixed, fixed_before)
+    def solve(self, inst: Instance, fixed: Plan | None = None, fixed_before: int | None = None, *,
+              deadline: Deadline | None = None, on_plan: OnPlan | None = None) -> Solution:
+        """The `Solution` of `inst` (see `run` for `fixed` and `deadline`)."""
+        deadline = deadline if deadline is not None else Deadline(self.options.time_limit_s)
+        cases, session, outcome, timings = self.run(inst, fixed, fixed_before, deadline=deadline, on_plan=on_plan)
+        if session is None and outcome is not None:  # stopped before the model was built
+            return _no_plan(inst, self.options, outcome.termination, [], timings)
         if session is None:
-            lines = _diagnosis(inst, self.options) if self.options.diagnose else cases[0].static_infeasibilities
-            return _no_plan(inst, self.options, "infeasible", lines, timings)
-        return solution_from_session(inst, cases, session, outcome, self.options, timings)
+            lines = (_diagnosis(inst, self.options, deadline) if self.options.diagnose
+                     else cases[0].static_infeasibilities)
+            return _no_plan(inst, self.options, Status.infeasible, lines, timings)
+        return solution_from_session(inst, cases, session, outcome, self.options, timings, deadline)
 
 
 def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
@@ -156,7 +189,7 @@ def export_model(instance: InstanceSource, path: str | Path) -> dict[str, int]:
         j = session.column_of(var)
         if j is not None:
             h.passColName(j, _file_name(var.name))
-    for con, row in session.opt._pyomo_con_to_solver_con_map.items():
+    for con, row in session.rows():
         h.passRowName(row, _file_name(con.name))
     h.setOptionValue("output_flag", False)
     h.writeModel(str(path))
@@ -179,21 +212,22 @@ def _elastic(options: SolveOptions) -> Elastic | None:
     return Elastic(unmet_penalty_musd_per_perf=options.allow_unmet_usd_per_perf / USD_PER_MUSD)
 
 
-def _diagnosis(inst: Instance, options: SolveOptions) -> list[str]:
+def _diagnosis(inst: Instance, options: SolveOptions, deadline: Deadline | None = None) -> list[str]:
     from .diagnose import diagnose  # the diagnosis re-solves through this pipeline
 
     if not options.diagnose:
         return ["no diagnosis asked for (diagnose=False)"]
-    return diagnose(inst, options).lines()
+    return diagnose(inst, options, deadline).lines()
 
 
 def solution_from_session(inst: Instance, cases: list[ModelData], session: HighsSession, outcome: SolveOutcome,
-                          options: SolveOptions, timings: Timings) -> Solution:
+                          options: SolveOptions, timings: Timings, deadline: Deadline | None = None
+                          ) -> Solution:
     """Turn a finished HiGHS run into a `Solution` (loading values only if a plan exists)."""
     report = _report(options, outcome, session, timings)
     if not outcome.has_plan:
         status, message = _no_plan_status(outcome.termination)
-        diagnosis = _diagnosis(inst, options) if status == "infeasible" else []
+        diagnosis = _diagnosis(inst, options, deadline) if status is Status.infeasible else []
         return Solution(
             dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
             status=status, has_plan=False, message=message, solve_seconds=_total(timings),
@@ -212,7 +246,9 @@ def solution_from_session(inst: Instance, cases: list[ModelData], session: Highs
     status, message, gap = _status(outcome, options, solution.tco_usd + solution.unmet_penalty_usd)
     report.timings = timings
     solution = solution.model_copy(update={"status": status, "message": message, "mip_gap": gap, "solver": report})
-    verify_or_raise(inst, solution)
+    check = check_solution(inst, solution)
+    if not check.ok:
+        _mark_inconsistent(solution, check, outcome)
     timings.extract_s = time.perf_counter() - t0
     solution.solve_seconds = _total(timings)
     return solution
@@ -222,7 +258,7 @@ def _case_solution(inst: Instance, e: CaseExtract) -> Solution:
     plan, tot, d = e.plan, e.totals, e.data
     return Solution(
         dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
-        status="optimal", has_plan=True, tco_usd=sum(e.model_npv_usd.values()),
+        status=Status.optimal, has_plan=True, tco_usd=sum(e.model_npv_usd.values()),
         costs_npv_usd=e.model_npv_usd, costs_nominal_usd=nominal_by_year(tot),
         sites=site_results(d, plan, tot), purchases=purchase_results(inst, plan),
         retirements=retirement_results(inst, plan), existing_deployments=existing_deployment_results(inst),
@@ -243,23 +279,23 @@ def _expected(inst: Instance, extracts: list[CaseExtract], solutions: list[Solut
     return expected_solution(inst, extracts, solutions)
 
 
-def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[str, str, float | None]:
-    status = "optimal" if outcome.termination is Termination.optimal else outcome.termination.value
-    if status not in ("optimal", "time_limit", "interrupted"):
-        status = "error"
+def _status(outcome: SolveOutcome, options: SolveOptions, objective: float) -> tuple[Status, str, float | None]:
+    status = outcome.termination
+    if status not in (Status.optimal, Status.time_limit, Status.interrupted):
+        status = Status.error
     gap = outcome.gap
     if outcome.bound is not None and outcome.objective is not None and objective != 0:
         gap = max(0.0, (objective - outcome.bound * USD_PER_MUSD) / abs(objective))
-    if status == "time_limit" and outcome.stopped_early:
+    if status is Status.time_limit and outcome.stopped_early:
         status_text = (f"time limit: stopped after {outcome.solve_s:.0f} of {options.time_limit_s:g} s, too "
                        "little time left for another solver stage")
     else:
         status_text = "time limit reached"
     message = {
-        "optimal": f"optimal within a relative gap of {options.mip_gap:g}",
-        "time_limit": f"{status_text}: best plan found, {100 * (gap or 0):.3f} % above the best bound",
-        "interrupted": f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
-        "error": f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
+        Status.optimal: f"optimal within a relative gap of {options.mip_gap:g}",
+        Status.time_limit: f"{status_text}: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        Status.interrupted: f"interrupted: best plan found, {100 * (gap or 0):.3f} % above the best bound",
+        Status.error: f"HiGHS stopped with status {outcome.highs_status}; the plan found is reported",
     }[status]
     return status, message, gap
 
@@ -268,11 +304,28 @@ def _total(t: Timings) -> float:
     return t.prepare_s + t.build_s + t.handoff_s + t.solve_s + t.extract_s
 
 
-def verify_or_raise(inst: Instance, solution: Solution) -> None:
-    """Every plan is checked independently before it is returned; a failure is a bug."""
-    check = check_solution(inst, solution)
-    if not check.ok:
-        raise InternalError("bug: the plan found fails the independent check:\n" + check.text())
+INCONSISTENT_LINES = 5
+"""Problems of the independent check quoted in the message of an inconsistent plan."""
+
+
+def _mark_inconsistent(solution: Solution, check: CheckReport, outcome: SolveOutcome) -> None:
+    """Every plan is checked independently before it is returned. One that fails is not a
+    result (status error, has_plan false: exit 1): the message says that the solver returned
+    an inconsistent plan and why; the plan stays in the solution for inspection."""
+    problems = [str(v) for v in check.violations] + [
+        f"cost item {c.item}: {c.reported_usd:,.2f} USD reported, {c.recomputed_usd:,.2f} USD recomputed"
+        for c in check.cost_differences]
+    shown = "; ".join(problems[:INCONSISTENT_LINES]) + (
+        f"; and {len(problems) - INCONSISTENT_LINES} more" if len(problems) > INCONSISTENT_LINES else "")
+    warnings = sorted({line.strip() for line in outcome.log.splitlines() if line.startswith("WARNING")})
+    why = ("HiGHS reported these warnings about the model's numbers: " + " ".join(warnings)
+           if warnings else "the solver works to tolerances of about 1e-6 (relative), which numbers "
+           "spanning many orders of magnitude can turn into visible violations")
+    solution.status = Status.error
+    solution.has_plan = False
+    solution.message = (f"the solver returned an inconsistent plan: it fails the independent check "
+                        f"({shown}). Likely cause: {why}. The plan is kept in this solution for "
+                        "inspection only; it is not a valid plan")
 
 
 def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> None:
@@ -284,22 +337,25 @@ def _agree(model_usd: dict[str, float], recomputed_usd: dict[str, float]) -> Non
         raise InternalError(f"bug: the model's cost items disagree with the plan's costing ({detail})")
 
 
-def _no_plan_status(termination: Termination) -> tuple[str, str]:
-    if termination is Termination.infeasible:
-        return "infeasible", "no plan exists: the instance is infeasible"
-    if termination is Termination.time_limit:
-        return "time_limit", "time limit reached before any plan was found"
-    if termination is Termination.interrupted:
-        return "interrupted", "interrupted before any plan was found"
-    if termination is Termination.unbounded:
-        return "error", "the model is unbounded (a bug: every decision is bounded)"
-    return "error", "HiGHS stopped without a plan"
+NO_PLAN_MESSAGES = {
+    Status.infeasible: "no plan exists: the instance is infeasible",
+    Status.time_limit: "time limit reached before any plan was found",
+    Status.interrupted: "interrupted before any plan was found",
+    Status.unbounded: "the model is unbounded (a bug: every decision is bounded)",
+}
+
+
+def _no_plan_status(termination: Status) -> tuple[Status, str]:
+    """A solution's status and message when the solve ended without a plan."""
+    status = termination if termination in (Status.infeasible, Status.time_limit, Status.interrupted) \
+        else Status.error
+    return status, NO_PLAN_MESSAGES.get(termination, "HiGHS stopped without a plan")
 
 
 def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsSession | None,
             timings: Timings) -> SolverReport:
     nvars = nint = ncons = 0
-    if session is not None:
+    if session is not None and session.handed_over:
         lp = session.highs.getLp()
         nvars, ncons = lp.num_col_, lp.num_row_
         nint = sum(1 for v in lp.integrality_ if v != highspy.HighsVarType.kContinuous)
@@ -326,11 +382,12 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsS
     )
 
 
-def _no_plan(inst: Instance, options: SolveOptions, status: str, diagnosis: list[str],
+def _no_plan(inst: Instance, options: SolveOptions, termination: Status, diagnosis: list[str],
              timings: Timings) -> Solution:
+    status, message = _no_plan_status(termination)
     return Solution(
         dcopt_version=__version__, instance_name=inst.name, discount_rate=inst.finance.discount_rate,
-        status=status, has_plan=False, message="no plan exists: the instance is infeasible",
+        status=status, has_plan=False, message=message,
         diagnosis=diagnosis,
         solver=_report(options, None, None, timings),
     )

@@ -89,104 +89,127 @@ def reference_problems(inst: Instance, plan: Plan) -> list[tuple[str, str]]:
     before it included), as (JSON path in the plan, message). Such an entry cannot be
     costed; `check_plan` reports it as a violation and the costing leaves it out (see
     `costable_part`)."""
-    cat = inst.catalog
-    sites = {s.name: s for s in inst.sites}
-    names = {
-        "site": set(sites), "home": set(sites), "a": set(sites), "b": set(sites),
-        "cooling": {k.name for k in cat.cooling},
-        "gpu": {g.name for g in cat.gpus},
-        "fabric": {f.name for f in cat.fabrics},
-        "optic": {o.name for o in cat.dci_optics},
-        "job": {j.name for j in inst.demand.training_jobs},
-        "rental": {r.name for r in inst.rentals},
-    }
-    racks = {d.rack_kw for d in cat.densities}
-    y0, yn = inst.years[0], inst.years[-1]
-    out: list[tuple[str, str]] = []
+    refs = _References(inst)
+    refs.base(plan)
+    refs.section8(plan)
+    refs.allocations(plan)
+    return refs.out
 
+
+class _References:
+    """The names and years a plan may refer to, and the problems found so far (`out`)."""
+
+    def __init__(self, inst: Instance) -> None:
+        cat = inst.catalog
+        self.inst = inst
+        self.sites = {s.name: s for s in inst.sites}
+        sites = set(self.sites)
+        self.names = {
+            "site": sites, "home": sites, "a": sites, "b": sites,
+            "cooling": {k.name for k in cat.cooling},
+            "gpu": {g.name for g in cat.gpus},
+            "fabric": {f.name for f in cat.fabrics},
+            "optic": {o.name for o in cat.dci_optics},
+            "job": {j.name for j in inst.demand.training_jobs},
+            "rental": {r.name for r in inst.rentals},
+        }
+        self.racks = {d.rack_kw for d in cat.densities}
+        self.y0, self.yn = inst.years[0], inst.years[-1]
+        self.out: list[tuple[str, str]] = []
+
+    @staticmethod
     def listed(values) -> str:
         return ", ".join(sorted(values)) or "none"
 
-    def year_in(path: str, year: int) -> None:
-        if not y0 <= year <= yn:
-            out.append((path, f"year {year} is outside the horizon {y0}-{yn}"))
+    def year_in(self, path: str, year: int) -> None:
+        if not self.y0 <= year <= self.yn:
+            self.out.append((path, f"year {year} is outside the horizon {self.y0}-{self.yn}"))
 
-    def known(path: str, entry: object, fields: tuple[str, ...]) -> bool:
+    def known(self, path: str, entry: object, fields: tuple[str, ...]) -> bool:
         ok = True
         for name in fields:
             value = getattr(entry, name)
             if value is None and name == "gpu":
                 continue
-            if value not in names[name]:
+            if value not in self.names[name]:
                 kind = "site" if name in ("home", "a", "b") else name
-                out.append((f"{path}.{name}", f"unknown {kind} {value!r} (the instance has {listed(names[name])})"))
+                message = f"unknown {kind} {value!r} (the instance has {self.listed(self.names[name])})"
+                self.out.append((f"{path}.{name}", message))
                 ok = False
-        if hasattr(entry, "rack_kw") and entry.rack_kw not in racks:
-            listed_kw = ", ".join(f"{r:g}" for r in sorted(racks))
+        if hasattr(entry, "rack_kw") and entry.rack_kw not in self.racks:
+            listed_kw = ", ".join(f"{r:g}" for r in sorted(self.racks))
             message = f"no rack density of {entry.rack_kw:g} kW in the catalog (it has {listed_kw})"
-            out.append((f"{path}.rack_kw", message))
-        year_in(f"{path}.year", entry.year)
+            self.out.append((f"{path}.rack_kw", message))
+        self.year_in(f"{path}.year", entry.year)
         return ok
 
-    def option(path: str, entry, what: str, attribute: str, options_of) -> None:
-        have = {x.name for x in options_of(sites[entry.site])}
+    def option(self, path: str, entry, what: str, attribute: str, options_of) -> None:
+        have = {x.name for x in options_of(self.sites[entry.site])}
         value = getattr(entry, attribute)
         if value not in have:
-            message = f"site {entry.site!r} has no {what} {value!r} (it has {listed(have)})"
-            out.append((f"{path}.{attribute}", message))
+            message = f"site {entry.site!r} has no {what} {value!r} (it has {self.listed(have)})"
+            self.out.append((f"{path}.{attribute}", message))
 
-    def route(path: str, entry) -> None:
-        if route_of(inst, entry.a, entry.b) is None:
-            out.append((f"{path}.b", f"no DCI route between {entry.a!r} and {entry.b!r} in dci_routes"))
+    def route(self, path: str, entry) -> None:
+        if route_of(self.inst, entry.a, entry.b) is None:
+            self.out.append((f"{path}.b", f"no DCI route between {entry.a!r} and {entry.b!r} in dci_routes"))
 
-    for i, o in enumerate(plan.openings):
-        known(f"openings[{i}]", o, ("site",))
-    for i, a in enumerate(plan.fabrics):
-        known(f"fabrics[{i}]", a, ("site", "fabric"))
-    for i, b in enumerate(plan.builds):
-        if known(f"builds[{i}]", b, ("site", "cooling")) and y0 <= b.year <= yn:
-            lead = sites[b.site].build_lead_time_years
-            if b.year - lead < y0:
-                message = (f"blocks commissioned in {b.year} are decided in {b.year - lead} (lead time {lead} "
-                           f"years), before the horizon {y0}-{yn}")
-                out.append((f"builds[{i}].year", message))
-    for i, p in enumerate(plan.purchases):
-        known(f"purchases[{i}]", p, ("site", "cooling", "gpu", "fabric"))
-    n_deps = len(inst.existing.deployments)
-    for i, r in enumerate(plan.retirements):
-        if r.deployment >= n_deps:
-            message = (f"no existing deployment {r.deployment} (the instance has {n_deps}, "
-                       "numbered from 0 in the order of existing.deployments)")
-            out.append((f"retirements[{i}].deployment", message))
-        year_in(f"retirements[{i}].year", r.year)
-    for i, u in enumerate(plan.grid_upgrades):
-        if known(f"grid_upgrades[{i}]", u, ("site",)):
-            option(f"grid_upgrades[{i}]", u, "grid upgrade", "upgrade", lambda s: s.grid_upgrades)
-    for family, entries in (("onsite_builds", plan.onsite_builds), ("onsite_generation", plan.onsite_generation)):
-        for i, g in enumerate(entries):
-            if known(f"{family}[{i}]", g, ("site",)):
-                option(f"{family}[{i}]", g, "onsite_power option", "option", lambda s: s.onsite_power)
-    for i, r in enumerate(plan.routes_lit):
-        if known(f"routes_lit[{i}]", r, ("a", "b")):
-            route(f"routes_lit[{i}]", r)
-    for i, li in enumerate(plan.links):
-        if known(f"links[{i}]", li, ("a", "b", "optic")):
-            route(f"links[{i}]", li)
-    for i, x in enumerate(plan.job_placements):
-        known(f"job_placements[{i}]", x, ("job", "home", "gpu"))
-        for k, s in enumerate(x.remote_sites):
-            if s not in sites:
-                message = f"unknown site {s!r} (the instance has {listed(sites)})"
-                out.append((f"job_placements[{i}].remote_sites[{k}]", message))
-    for i, r in enumerate(plan.rentals):
-        known(f"rentals[{i}]", r, ("rental",))
-    for i, a in enumerate(plan.allocations or []):
-        known(f"allocations[{i}]", a, ("site", "gpu", "fabric"))
-    for i, a in enumerate(plan.job_allocations or []):
-        known(f"job_allocations[{i}]", a, ("job", "home", "site", "gpu", "fabric"))
-    for i, a in enumerate(plan.rental_allocations or []):
-        known(f"rental_allocations[{i}]", a, ("rental",))
-    return out
+    def base(self, plan: Plan) -> None:
+        """SPEC 5's decisions, with 8.3's lead times."""
+        y0, yn = self.y0, self.yn
+        for i, o in enumerate(plan.openings):
+            self.known(f"openings[{i}]", o, ("site",))
+        for i, a in enumerate(plan.fabrics):
+            self.known(f"fabrics[{i}]", a, ("site", "fabric"))
+        for i, b in enumerate(plan.builds):
+            if self.known(f"builds[{i}]", b, ("site", "cooling")) and y0 <= b.year <= yn:
+                lead = self.sites[b.site].build_lead_time_years
+                if b.year - lead < y0:
+                    message = (f"blocks commissioned in {b.year} are decided in {b.year - lead} (lead time "
+                               f"{lead} years), before the horizon {y0}-{yn}")
+                    self.out.append((f"builds[{i}].year", message))
+        for i, p in enumerate(plan.purchases):
+            self.known(f"purchases[{i}]", p, ("site", "cooling", "gpu", "fabric"))
+        n_deps = len(self.inst.existing.deployments)
+        for i, r in enumerate(plan.retirements):
+            if r.deployment >= n_deps:
+                message = (f"no existing deployment {r.deployment} (the instance has {n_deps}, "
+                           "numbered from 0 in the order of existing.deployments)")
+                self.out.append((f"retirements[{i}].deployment", message))
+            self.year_in(f"retirements[{i}].year", r.year)
+
+    def section8(self, plan: Plan) -> None:
+        """Grid upgrades, on-site power, DCI, job placements and rentals."""
+        for i, u in enumerate(plan.grid_upgrades):
+            if self.known(f"grid_upgrades[{i}]", u, ("site",)):
+                self.option(f"grid_upgrades[{i}]", u, "grid upgrade", "upgrade", lambda s: s.grid_upgrades)
+        for family, entries in (("onsite_builds", plan.onsite_builds),
+                                ("onsite_generation", plan.onsite_generation)):
+            for i, g in enumerate(entries):
+                if self.known(f"{family}[{i}]", g, ("site",)):
+                    self.option(f"{family}[{i}]", g, "onsite_power option", "option", lambda s: s.onsite_power)
+        for i, r in enumerate(plan.routes_lit):
+            if self.known(f"routes_lit[{i}]", r, ("a", "b")):
+                self.route(f"routes_lit[{i}]", r)
+        for i, li in enumerate(plan.links):
+            if self.known(f"links[{i}]", li, ("a", "b", "optic")):
+                self.route(f"links[{i}]", li)
+        for i, x in enumerate(plan.job_placements):
+            self.known(f"job_placements[{i}]", x, ("job", "home", "gpu"))
+            for k, s in enumerate(x.remote_sites):
+                if s not in self.sites:
+                    message = f"unknown site {s!r} (the instance has {self.listed(self.sites)})"
+                    self.out.append((f"job_placements[{i}].remote_sites[{k}]", message))
+        for i, r in enumerate(plan.rentals):
+            self.known(f"rentals[{i}]", r, ("rental",))
+
+    def allocations(self, plan: Plan) -> None:
+        for i, a in enumerate(plan.allocations or []):
+            self.known(f"allocations[{i}]", a, ("site", "gpu", "fabric"))
+        for i, a in enumerate(plan.job_allocations or []):
+            self.known(f"job_allocations[{i}]", a, ("job", "home", "site", "gpu", "fabric"))
+        for i, a in enumerate(plan.rental_allocations or []):
+            self.known(f"rental_allocations[{i}]", a, ("rental",))
 
 
 FAMILIES = ("openings", "fabrics", "builds", "purchases", "retirements", "grid_upgrades", "onsite_builds",

@@ -116,170 +116,203 @@ def route_of(inst: Instance, a: str, b: str):
 
 def cost_plan(inst: Instance, plan: Plan) -> PlanCosts:
     """Every cost item of SPEC sections 5 and 8 for `plan`, nominal by year and NPV."""
-    cat = inst.catalog
-    years = inst.years
-    y0, y1 = years[0], years[-1] + 1  # y1: the salvage year
-    all_years = [*years, y1]
-    idx = {y: i for i, y in enumerate(all_years)}
-    n = len(years)
-    fin = inst.finance
-    lf = inst.options.load_factor
-    sites = {s.name: s for s in inst.sites}
-    coolings = {k.name: k for k in cat.cooling}
-    densities = {d.rack_kw: d for d in cat.densities}
-    gpus = {g.name: g for g in cat.gpus}
-    fabrics = {f.name: f for f in cat.fabrics}
-    optics = {o.name: o for o in cat.dci_optics}
-    rentals = {r.name: r for r in inst.rentals}
-    nominal = {item.name: np.zeros(len(all_years)) for item in COST_ITEM_LIST}
-    capex = np.zeros(n)
-    built_it = {s: np.zeros(n) for s in sites}
-    facility = {s: np.zeros(n) for s in sites}
-    it_load = {s: np.zeros(n) for s in sites}
-    site_energy = {s: np.zeros(n) for s in sites}
-    active = {g: np.zeros(n) for g in gpus}
+    ledger = _Ledger(inst)
+    ledger.sites_and_fabrics(plan)
+    ledger.blocks(plan)
+    ledger.gpus(plan)
+    ledger.power(plan)
+    ledger.energy(plan)
+    ledger.dci(plan)
+    ledger.rentals(plan)
+    return ledger.costs()
 
-    def pay(item: str, year: int, usd: float, gross_capex: bool = False) -> None:
-        nominal[item][idx[year]] += usd
+
+class _Ledger:
+    """Nominal USD per item and year, gross capex and the physical tallies, entered one
+    SPEC section at a time (`cost_plan` calls each in turn)."""
+
+    def __init__(self, inst: Instance) -> None:
+        cat = inst.catalog
+        self.inst, self.fin = inst, inst.finance
+        self.years = inst.years
+        self.y0, self.y1 = self.years[0], self.years[-1] + 1  # y1: the salvage year
+        self.all_years = [*self.years, self.y1]
+        self.idx = {y: i for i, y in enumerate(self.all_years)}
+        n = self.n = len(self.years)
+        self.sites = {s.name: s for s in inst.sites}
+        self.coolings = {k.name: k for k in cat.cooling}
+        self.densities = {d.rack_kw: d for d in cat.densities}
+        self.gpu = {g.name: g for g in cat.gpus}
+        self.fabric = {f.name: f for f in cat.fabrics}
+        self.onsite = {(s.name, p.name): p for s in inst.sites for p in s.onsite_power}
+        self.nominal = {item.name: np.zeros(len(self.all_years)) for item in COST_ITEM_LIST}
+        self.capex = np.zeros(n)
+        self.built_it = {s: np.zeros(n) for s in self.sites}
+        self.facility = {s: np.zeros(n) for s in self.sites}
+        self.it_load = {s: np.zeros(n) for s in self.sites}
+        self.site_energy = {s: np.zeros(n) for s in self.sites}
+        self.active = {g: np.zeros(n) for g in self.gpu}
+        self.grid_mwh = np.zeros(n)
+        self.onsite_mwh = np.zeros(n)
+        self.emissions = np.zeros(n)
+
+    def pay(self, item: str, year: int, usd: float, gross_capex: bool = False) -> None:
+        self.nominal[item][self.idx[year]] += usd
         if gross_capex:
-            capex[idx[year]] += usd
+            self.capex[self.idx[year]] += usd
 
-    def salvage(usd: float, year: int, life: float = fin.facility_life_years) -> None:
-        nominal["facility_salvage"][idx[y1]] -= usd * sem.residual(y1 - year, life)
+    def salvage(self, usd: float, year: int, life: float | None = None) -> None:
+        life = self.fin.facility_life_years if life is None else life
+        self.nominal["facility_salvage"][self.idx[self.y1]] -= usd * sem.residual(self.y1 - year, life)
 
-    # -- sites and fabrics (SPEC 5)
-    for o in plan.openings:
-        usd = sites[o.site].site_fixed_capex_usd
-        pay("site_opening", o.year, usd, gross_capex=True)
-        salvage(usd, o.year)
-    for a in plan.fabrics:
-        usd = fabrics[a.fabric].site_fixed_capex_usd
-        pay("fabric_fixed", a.year, usd, gross_capex=True)
-        salvage(usd, a.year)
+    def sites_and_fabrics(self, plan: Plan) -> None:
+        """SPEC 5: site opening and per-site fabric capex, with their salvage."""
+        for o in plan.openings:
+            usd = self.sites[o.site].site_fixed_capex_usd
+            self.pay("site_opening", o.year, usd, gross_capex=True)
+            self.salvage(usd, o.year)
+        for a in plan.fabrics:
+            usd = self.fabric[a.fabric].site_fixed_capex_usd
+            self.pay("fabric_fixed", a.year, usd, gross_capex=True)
+            self.salvage(usd, a.year)
 
-    # -- blocks (SPEC 5, 8.3 lead time, 8.7 colocation)
-    def blocks_from(site_name: str, cooling: str, rack_kw: float, blocks: int, year: int) -> float:
+    def _blocks_from(self, site_name: str, cooling: str, rack_kw: float, blocks: int, year: int) -> float:
         """Recurring costs and capacity of blocks commissioned in `year`; one block's capex."""
-        site = sites[site_name]
-        cap = sem.block_capex_usd(site, coolings[cooling], densities[rack_kw])
-        pue = sem.site_pue(site, coolings[cooling])
+        site = self.sites[site_name]
+        cap = sem.block_capex_usd(site, self.coolings[cooling], self.densities[rack_kw])
+        pue = sem.site_pue(site, self.coolings[cooling])
         colo = site.colocation_usd_per_kw_month
-        for t in years:
+        for t in self.years:
             if t >= year:
-                i = idx[t]
-                nominal["fixed_opex"][i] += site.fixed_opex_usd_per_mw_year * site.block_mw * blocks
+                i = self.idx[t]
+                self.nominal["fixed_opex"][i] += site.fixed_opex_usd_per_mw_year * site.block_mw * blocks
                 if colo is None:
-                    nominal["facility_maintenance"][i] += fin.facility_maintenance_frac_per_year * cap * blocks
+                    self.nominal["facility_maintenance"][i] += self.fin.facility_maintenance_frac_per_year * cap * blocks
                 else:
-                    nominal["colocation"][i] += 12 * 1000.0 * site.block_mw * colo * blocks
-                built_it[site_name][i] += site.block_mw * blocks
-                facility[site_name][i] += site.block_mw * blocks * pue
+                    self.nominal["colocation"][i] += 12 * 1000.0 * site.block_mw * colo * blocks
+                self.built_it[site_name][i] += site.block_mw * blocks
+                self.facility[site_name][i] += site.block_mw * blocks * pue
         return cap
 
-    for b in inst.existing.blocks:
-        blocks_from(b.site, b.cooling, b.rack_kw, b.blocks, y0)
-    for b in plan.builds:
-        cap = blocks_from(b.site, b.cooling, b.rack_kw, b.blocks, b.year)
-        if sites[b.site].colocation_usd_per_kw_month is None:
-            pay("blocks", b.year - sites[b.site].build_lead_time_years, cap * b.blocks, gross_capex=True)
-            salvage(cap * b.blocks, b.year)
+    def blocks(self, plan: Plan) -> None:
+        """SPEC 5 blocks, 8.3 lead times (capex paid that many years early), 8.7 colocation."""
+        for b in self.inst.existing.blocks:
+            self._blocks_from(b.site, b.cooling, b.rack_kw, b.blocks, self.y0)
+        for b in plan.builds:
+            cap = self._blocks_from(b.site, b.cooling, b.rack_kw, b.blocks, b.year)
+            site = self.sites[b.site]
+            if site.colocation_usd_per_kw_month is None:
+                self.pay("blocks", b.year - site.build_lead_time_years, cap * b.blocks, gross_capex=True)
+                self.salvage(cap * b.blocks, b.year)
 
-    # -- GPUs: capex, energy, maintenance, fabric maintenance, credits (SPEC 5, 8.2, 8.6)
-    for p in plan.purchases:
-        g, f = gpus[p.gpu], fabrics[p.fabric]
-        per_gpu = gpu_price_any_year(g, p.year) + sem.net_capex_usd_per_gpu(f, g)
-        pay("deployments", p.year, per_gpu * p.gpus, gross_capex=True)
-        sold = min(p.year + p.life_years, y1)
-        credit = sem.gpu_credit_usd(g, f, per_gpu, sold, sold - p.year)
-        nominal["resale"][idx[sold]] -= credit * p.gpus
+    def gpus(self, plan: Plan) -> None:
+        """SPEC 5, 8.2, 8.6: GPU capex, energy drawn, maintenance, fabric maintenance, credits."""
+        for p in plan.purchases:
+            g, f = self.gpu[p.gpu], self.fabric[p.fabric]
+            per_gpu = gpu_price_any_year(g, p.year) + sem.net_capex_usd_per_gpu(f, g)
+            self.pay("deployments", p.year, per_gpu * p.gpus, gross_capex=True)
+            sold = min(p.year + p.life_years, self.y1)
+            credit = sem.gpu_credit_usd(g, f, per_gpu, sold, sold - p.year)
+            self.nominal["resale"][self.idx[sold]] -= credit * p.gpus
+        retired = retired_by_year(plan)
+        for u in fleet(self.inst, plan):
+            self._running(u)
+            if u.existing is not None:
+                self._existing_credits(u, retired[u.existing])
 
-    retired = retired_by_year(plan)
-    for u in fleet(inst, plan):
-        site, g, f = sites[u.site], gpus[u.gpu], fabrics[u.fabric]
+    def _running(self, u: Units) -> None:
+        g, f = self.gpu[u.gpu], self.fabric[u.fabric]
         kw_per_gpu = g.system_kw_per_gpu + sem.net_kw_per_gpu(f, g)
-        pue = sem.site_pue(site, coolings[u.cooling])
+        pue = sem.site_pue(self.sites[u.site], self.coolings[u.cooling])
+        lf = self.inst.options.load_factor
         for t, n_gpus in u.running.items():
-            i = idx[t]
-            site_energy[u.site][i] += sem.MWH_PER_KW_YEAR * lf * pue * kw_per_gpu * n_gpus
-            it_load[u.site][i] += kw_per_gpu * n_gpus / 1000.0
-            active[u.gpu][i] += n_gpus
-            nominal["deployment_maintenance"][i] += sem.maintenance_factor(g, t - u.born) * u.capex_per_gpu * n_gpus
-            nominal["fabric_maintenance"][i] += f.maintenance_usd_per_gpu_year * n_gpus
-        if u.existing is None:
-            continue
-        gone = retired[u.existing]
-        for t in years:
+            i = self.idx[t]
+            self.site_energy[u.site][i] += sem.MWH_PER_KW_YEAR * lf * pue * kw_per_gpu * n_gpus
+            self.it_load[u.site][i] += kw_per_gpu * n_gpus / 1000.0
+            self.active[u.gpu][i] += n_gpus
+            self.nominal["deployment_maintenance"][i] += (sem.maintenance_factor(g, t - u.born)
+                                                          * u.capex_per_gpu * n_gpus)
+            self.nominal["fabric_maintenance"][i] += f.maintenance_usd_per_gpu_year * n_gpus
+
+    def _existing_credits(self, u: Units, gone: dict[int, int]) -> None:
+        g, f = self.gpu[u.gpu], self.fabric[u.fabric]
+        for t in self.years:
             if gone.get(t):
                 credit = sem.gpu_credit_usd(g, f, u.capex_per_gpu, t, t - u.born)
-                nominal["existing_retirement"][idx[t]] -= credit * gone[t]
-        still = u.running.get(years[-1], 0.0)
+                self.nominal["existing_retirement"][self.idx[t]] -= credit * gone[t]
+        still = u.running.get(self.years[-1], 0.0)
         if still > 0:
-            credit = sem.gpu_credit_usd(g, f, u.capex_per_gpu, y1, y1 - u.born)
-            nominal["existing_residual"][idx[y1]] -= credit * still
+            credit = sem.gpu_credit_usd(g, f, u.capex_per_gpu, self.y1, self.y1 - u.born)
+            self.nominal["existing_residual"][self.idx[self.y1]] -= credit * still
 
-    # -- grid upgrades and on-site generation (SPEC 8.3, 8.4)
-    for up in plan.grid_upgrades:
-        option = next(x for x in sites[up.site].grid_upgrades if x.name == up.upgrade)
-        pay("grid_upgrades", up.year, option.capex_usd, gross_capex=True)
-        salvage(option.capex_usd, up.year)
-    onsite = {(s.name, p.name): p for s in inst.sites for p in s.onsite_power}
-    for gb in plan.onsite_builds:
-        option = onsite[(gb.site, gb.option)]
-        usd = option.capex_usd_per_mw * gb.mw
-        pay("onsite_capex", gb.year, usd, gross_capex=True)
-        salvage(usd, gb.year)
-        for t in years:
-            if t >= gb.year:
-                pay("onsite_fixed_opex", t, option.fixed_opex_usd_per_mw_year * gb.mw)
+    def power(self, plan: Plan) -> None:
+        """SPEC 8.3 grid upgrades and 8.4 on-site generation capacity."""
+        for up in plan.grid_upgrades:
+            option = next(x for x in self.sites[up.site].grid_upgrades if x.name == up.upgrade)
+            self.pay("grid_upgrades", up.year, option.capex_usd, gross_capex=True)
+            self.salvage(option.capex_usd, up.year)
+        for gb in plan.onsite_builds:
+            option = self.onsite[(gb.site, gb.option)]
+            usd = option.capex_usd_per_mw * gb.mw
+            self.pay("onsite_capex", gb.year, usd, gross_capex=True)
+            self.salvage(usd, gb.year)
+            for t in self.years:
+                if t >= gb.year:
+                    self.pay("onsite_fixed_opex", t, option.fixed_opex_usd_per_mw_year * gb.mw)
 
-    # -- energy and carbon: the grid supplies what on-site generation does not (SPEC 5, 8.4)
-    generated = {s: np.zeros(n) for s in sites}
-    onsite_mwh = np.zeros(n)
-    emissions = np.zeros(n)
-    for ge in plan.onsite_generation:
-        option = onsite[(ge.site, ge.option)]
-        i = idx[ge.year]
-        generated[ge.site][i] += ge.mwh
-        onsite_mwh[i] += ge.mwh
-        nominal["energy"][i] += ge.mwh * option.fuel_usd_per_mwh
-        emissions[i] += ge.mwh * option.carbon_kg_per_mwh / 1000.0
-    grid_mwh = np.zeros(n)
-    for s in inst.sites:
-        grid = site_energy[s.name] - generated[s.name]
-        grid_mwh += grid
-        emissions += grid * s.carbon_kg_per_mwh / 1000.0
-        for t in years:
-            nominal["energy"][idx[t]] += grid[idx[t]] * sem.electricity_usd_per_mwh(s, t)
-    nominal["carbon"][:n] += emissions * fin.carbon_price_usd_per_t
+    def energy(self, plan: Plan) -> None:
+        """SPEC 5, 8.4: energy and carbon; the grid supplies what on-site generation does not."""
+        generated = {s: np.zeros(self.n) for s in self.sites}
+        for ge in plan.onsite_generation:
+            option = self.onsite[(ge.site, ge.option)]
+            i = self.idx[ge.year]
+            generated[ge.site][i] += ge.mwh
+            self.onsite_mwh[i] += ge.mwh
+            self.nominal["energy"][i] += ge.mwh * option.fuel_usd_per_mwh
+            self.emissions[i] += ge.mwh * option.carbon_kg_per_mwh / 1000.0
+        for s in self.inst.sites:
+            grid = self.site_energy[s.name] - generated[s.name]
+            self.grid_mwh += grid
+            self.emissions += grid * s.carbon_kg_per_mwh / 1000.0
+            for t in self.years:
+                self.nominal["energy"][self.idx[t]] += grid[self.idx[t]] * sem.electricity_usd_per_mwh(s, t)
+        self.nominal["carbon"][:self.n] += self.emissions * self.fin.carbon_price_usd_per_t
 
-    # -- DCI (SPEC 8.1)
-    for r in plan.routes_lit:
-        route = route_of(inst, r.a, r.b)
-        pay("dci", r.year, route.fixed_capex_usd, gross_capex=True)
-        for t in years:
-            if t >= r.year:
-                pay("dci", t, route.usd_per_year)
-    for li in plan.links:
-        o = optics[li.optic]
-        pay("dci", li.year, o.capex_usd_per_link * li.links, gross_capex=True)
-        salvage(o.capex_usd_per_link * li.links, li.year, o.life_years)
+    def dci(self, plan: Plan) -> None:
+        """SPEC 8.1: route capex and yearly lease, link optics with their salvage."""
+        optics = {o.name: o for o in self.inst.catalog.dci_optics}
+        for r in plan.routes_lit:
+            route = route_of(self.inst, r.a, r.b)
+            self.pay("dci", r.year, route.fixed_capex_usd, gross_capex=True)
+            for t in self.years:
+                if t >= r.year:
+                    self.pay("dci", t, route.usd_per_year)
+        for li in plan.links:
+            o = optics[li.optic]
+            self.pay("dci", li.year, o.capex_usd_per_link * li.links, gross_capex=True)
+            self.salvage(o.capex_usd_per_link * li.links, li.year, o.life_years)
 
-    # -- rentals (SPEC 8.7)
-    for ru in plan.rentals:
-        price = _year_value_nearest(rentals[ru.rental].usd_per_gpu_hour, ru.year)
-        pay("rental", ru.year, sem.HOURS_PER_YEAR * price * ru.gpus)
+    def rentals(self, plan: Plan) -> None:
+        """SPEC 8.7: rented GPU-hours at the offer's price of the year."""
+        rentals = {r.name: r for r in self.inst.rentals}
+        for ru in plan.rentals:
+            price = _year_value_nearest(rentals[ru.rental].usd_per_gpu_hour, ru.year)
+            self.pay("rental", ru.year, sem.HOURS_PER_YEAR * price * ru.gpus)
 
-    items = reported_items(inst)
-    nominal = {item: nominal[item] for item in items}
-    disc = np.array([sem.discount(inst, y) for y in all_years])
-    npv = {item: float(np.dot(nominal[item], disc)) for item in items}
-    return PlanCosts(
-        years=all_years, nominal_usd=nominal, npv_usd=npv, discount=disc,
-        energy_mwh=sum(site_energy.values(), np.zeros(n)), grid_mwh=grid_mwh, onsite_mwh=onsite_mwh,
-        emissions_t=emissions, gross_capex_usd=capex, built_it_mw=built_it, facility_mw=facility,
-        it_load_mw=it_load, facility_drawn_mw={s: e / sem.HOURS_PER_YEAR for s, e in site_energy.items()},
-        site_energy_mwh=site_energy, active_gpus=active,
-    )
+    def costs(self) -> PlanCosts:
+        items = reported_items(self.inst)
+        nominal = {item: self.nominal[item] for item in items}
+        disc = np.array([sem.discount(self.inst, y) for y in self.all_years])
+        npv = {item: float(np.dot(nominal[item], disc)) for item in items}
+        se = self.site_energy
+        return PlanCosts(
+            years=self.all_years, nominal_usd=nominal, npv_usd=npv, discount=disc,
+            energy_mwh=sum(se.values(), np.zeros(self.n)), grid_mwh=self.grid_mwh, onsite_mwh=self.onsite_mwh,
+            emissions_t=self.emissions, gross_capex_usd=self.capex, built_it_mw=self.built_it,
+            facility_mw=self.facility, it_load_mw=self.it_load,
+            facility_drawn_mw={s: e / sem.HOURS_PER_YEAR for s, e in se.items()},
+            site_energy_mwh=se, active_gpus=self.active,
+        )
 
 
 def gpu_price_any_year(g: Gpu, year: int) -> float:

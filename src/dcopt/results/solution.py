@@ -7,13 +7,10 @@ A plan's decisions are `sites` (openings, builds, fabrics), `purchases`,
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..plan import format as p
-
-Status = Literal["optimal", "time_limit", "interrupted", "infeasible", "error"]
+from ..status import SOLUTION_STATUSES, Status
 
 
 class _Out(BaseModel):
@@ -198,10 +195,18 @@ class SolverReport(_Out):
 class Solution(_Out):
     """The result of `dcopt solve`."""
 
+    @field_validator("status")
+    @classmethod
+    def _a_solution_status(cls, value: Status) -> Status:
+        if value not in SOLUTION_STATUSES:
+            raise ValueError(f"a solution's status is one of {', '.join(SOLUTION_STATUSES)}, not {value}")
+        return value
+
     dcopt_version: str
     instance_name: str
     discount_rate: float | None = Field(None, description="The instance's discount rate (NPV basis).")
-    status: Status
+    status: Status = Field(description="Why the solve ended: optimal, time_limit, interrupted, infeasible "
+                                       "or error (see `dcopt.status.Status`); has_plan is a separate fact.")
     has_plan: bool
     message: str = ""
     tco_usd: float | None = None

@@ -5,14 +5,19 @@ The model goes to HiGHS through Pyomo's persistent `highs` interface
 (`pyomo.contrib.solver`), kept alive in a `HighsSession` so that a sweep can
 change parameters and re-solve without rebuilding. Solutions are loaded only
 when HiGHS reports a primal feasible one.
+
+One HiGHS run (`HighsSession.run`) is guarded by the command's `Deadline` and
+by Ctrl-C; the staged solve that chains runs is in :mod:`.staged`, the plan
+constructed before it in :mod:`.incumbent`.
 """
 
 from __future__ import annotations
 
-import enum
 import io
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +27,21 @@ import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from ..status import Status
+from .deadline import Deadline
+
 
 class SolveOptions(BaseModel):
     """Options of one solve. The defaults here are the only place they are written."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    time_limit_s: float | None = Field(None, gt=0, description="Wall-clock limit for HiGHS, seconds; none by default.")
+    time_limit_s: float | None = Field(
+        None, gt=0,
+        description="Wall-clock limit of the whole solve, seconds (reading, building, hand-off, solving, "
+        "checking; the CLI's clock also covers writing): the best plan found by then is returned. "
+        "None (the default): no limit.",
+    )
     mip_gap: float = Field(1e-4, ge=0, description="Relative MIP gap at which HiGHS stops.")
     threads: int | None = Field(None, ge=1, description="HiGHS threads; HiGHS's own choice by default.")
     random_seed: int = Field(0, ge=0, description="HiGHS random seed (solves are deterministic for a given seed).")
@@ -41,45 +54,54 @@ class SolveOptions(BaseModel):
     diagnose: bool = Field(True, description="Explain an infeasible instance with elastic re-solves.")
     staged: bool = Field(
         True,
-        description="Solve in stages: first with unit purchases relaxed (a valid bound and the "
-        "infrastructure), then purchases integer with that infrastructure, then the full MIP "
-        "warm-started if the gap is still above mip_gap. False: one full MIP run.",
+        description="Solve in stages: a plan rounded from the LP relaxation first, then with unit "
+        "purchases relaxed (a valid bound and the infrastructure), then purchases integer with that "
+        "infrastructure, then the full MIP warm-started if the gap is still above mip_gap. "
+        "False: one full MIP run.",
     )
 
 
-class Termination(str, enum.Enum):
-    """Why HiGHS stopped."""
-
-    optimal = "optimal"  # proven within the MIP gap
-    infeasible = "infeasible"
-    time_limit = "time_limit"
-    interrupted = "interrupted"  # Ctrl-C
-    unbounded = "unbounded"
-    error = "error"
+Termination = Status
+"""Former name of `dcopt.status.Status` (why HiGHS stopped is a `Status` too)."""
 
 
 _STATUS = {
-    highspy.HighsModelStatus.kOptimal: Termination.optimal,
-    highspy.HighsModelStatus.kInfeasible: Termination.infeasible,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: Termination.infeasible,
-    highspy.HighsModelStatus.kUnbounded: Termination.unbounded,
-    highspy.HighsModelStatus.kTimeLimit: Termination.time_limit,
-    highspy.HighsModelStatus.kInterrupt: Termination.interrupted,
+    highspy.HighsModelStatus.kOptimal: Status.optimal,
+    highspy.HighsModelStatus.kInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnbounded: Status.unbounded,
+    highspy.HighsModelStatus.kTimeLimit: Status.time_limit,
+    highspy.HighsModelStatus.kInterrupt: Status.interrupted,
 }
 
 
-INTERRUPT_GRACE_S = 10.0
-"""After Ctrl-C in the first stage, seconds given to turning its plan into a real one
-(a second Ctrl-C stops that too)."""
+POLL_S = 0.05
+"""How often the thread waiting for a HiGHS run looks at the clock (and lets Ctrl-C in)."""
+
+STOP_GRACE_S = 1.5
+"""After asking a HiGHS run to stop (deadline or Ctrl-C), seconds it is given before it is
+abandoned: HiGHS 1.15 checks interrupts only between steps of its MIP search, and a root LP
+or a sub-MIP heuristic at scale ignores them (and its time limit) for up to a minute
+(docs/performance.md). An abandoned run keeps its thread until HiGHS notices; its best plan,
+seen through the improving-solution callback, is kept. A second Ctrl-C abandons at once."""
+
+RESERVE_S = 0.25
+RESERVE_S_PER_COLUMN = 7e-5
+RESERVE_SHARE = 0.2
+"""Under a time limit, the solver stops this long before the deadline, to leave time for
+extraction, the independent check and writing (measured: 0.6 s at 35k columns, 0.05 s at 1k)
+and, at scale, for a run that must be abandoned: `RESERVE_S` + `RESERVE_S_PER_COLUMN` per
+column (2.7 s at 35k columns, 0.3 s at 1k), at most `RESERVE_SHARE` of the limit. Small
+models stop within milliseconds when asked."""
 
 MIP_ABS_GAP = 1e-9
 """HiGHS's absolute gap, in model units (M$): 0.001 USD. Its default (1e-6, i.e. 1 USD) would
 let a small instance stop at a relative gap far above `mip_gap`."""
 
 
-def termination_of(model_status: Any) -> Termination:
-    """Map a HiGHS model status to a `Termination` (anything unexpected is an error)."""
-    return _STATUS.get(model_status, Termination.error)
+def termination_of(model_status: Any) -> Status:
+    """Map a HiGHS model status to a `Status` (anything unexpected is an error)."""
+    return _STATUS.get(model_status, Status.error)
 
 
 @dataclass
@@ -97,7 +119,7 @@ class StageReport:
 class SolveOutcome:
     """What a solve produced. `has_plan` is independent of `termination`."""
 
-    termination: Termination
+    termination: Status
     has_plan: bool
     objective: float | None  # model units (M$)
     bound: float | None
@@ -110,19 +132,137 @@ class SolveOutcome:
     stopped_early: bool = False  # before the time limit: too little time left for the full stage
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def without_run(cls, termination: Status) -> SolveOutcome:
+        """Stopped before HiGHS ran (deadline passed, or Ctrl-C, while building the model)."""
+        return cls(termination=termination, has_plan=False, objective=None, bound=None, gap=None,
+                   handoff_s=0.0, solve_s=0.0, highs_status="not run")
+
+
+@dataclass(frozen=True)
+class PlanFound:
+    """A better plan than any before it, as the solve goes (for progress reports)."""
+
+    objective: float  # model units (M$)
+    bound: float | None  # the best bound known then, model units
+    seconds: float  # since the deadline's start (the command's start in the CLI)
+    source: str  # the stage or step that found it
+
+
+OnPlan = Callable[[PlanFound], None]
+
 
 def highs_version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
 
 
 @dataclass
-class _Run:
+class Run:
+    """One HiGHS run: its status, plan (column values) and bound."""
+
     status: Any
     has_plan: bool
     x: np.ndarray | None
     objective: float | None
     bound: float | None
     seconds: float
+    abandoned: bool = False  # did not stop when asked; its plan is the last one it reported
+    ran: bool = True  # False: not started (the deadline had passed, Ctrl-C, or a run abandoned)
+
+
+class Clock:
+    """The deadline of one solve, less the reserve kept for what follows the solver, and
+    whether Ctrl-C was pressed or a run abandoned (then no further run starts)."""
+
+    def __init__(self, deadline: Deadline, reserve: float = 0.0) -> None:
+        self.deadline = deadline
+        self.reserve = reserve
+        self.interrupted = False
+        self.abandoned = False
+
+    def left(self, share: float = 1.0) -> float | None:
+        left = self.deadline.left(self.reserve)
+        return None if left is None else share * left
+
+    def stop_at(self) -> float | None:
+        return None if self.deadline.at is None else self.deadline.at - self.reserve
+
+    def over(self) -> bool:
+        """No further run: Ctrl-C, an abandoned run, or the deadline (less the reserve) passed."""
+        return self.interrupted or self.abandoned or self.deadline.expired(self.reserve)
+
+
+class Incumbent:
+    """The best plan of a solve so far (column values and objective), offered by any thread;
+    `on_plan` hears of each improvement."""
+
+    def __init__(self, lp: highspy.HighsLp, deadline: Deadline, on_plan: OnPlan | None = None) -> None:
+        self.lp = lp
+        self.deadline = deadline
+        self.on_plan = on_plan
+        self.x: np.ndarray | None = None
+        self.objective: float | None = None
+        self.bound: float | None = None
+        self._lock = threading.Lock()
+
+    def offer(self, x: np.ndarray, objective: float, source: str) -> bool:
+        with self._lock:
+            if self.objective is not None and objective >= self.objective - IMPROVEMENT_TOL * abs(self.objective):
+                return False
+            self.x, self.objective = x, objective
+            found = PlanFound(objective, self.bound, self.deadline.elapsed(), source)
+        if self.on_plan is not None:
+            self.on_plan(found)
+        return True
+
+    def raise_bound(self, bound: float | None) -> None:
+        if bound is not None and np.isfinite(bound):
+            self.bound = bound if self.bound is None else max(self.bound, bound)
+
+
+IMPROVEMENT_TOL = 1e-9
+"""A plan replaces the best one only when cheaper by more than this (relative)."""
+
+
+_ABANDONED: list[tuple[highspy.Highs, threading.Thread]] = []
+"""HiGHS runs abandoned while still running. highspy runs one solve at a time per process
+(its worker lock is shared by all `Highs` objects), so the next run waits for these."""
+
+
+def _wait_for_abandoned() -> None:
+    while _ABANDONED:
+        h, thread = _ABANDONED[0]
+        h.cancelSolve()
+        thread.join()
+        _ABANDONED.pop(0)
+
+
+def _wait_guarded(h: highspy.Highs, thread: threading.Thread, clock: Clock) -> bool:
+    """Wait for the HiGHS run in `thread`; ask it to stop at the deadline (less the reserve) or
+    on Ctrl-C, and abandon it if it has not stopped `STOP_GRACE_S` later (at once on a second
+    Ctrl-C). Returns True if abandoned. Never prints: highspy's own `joinSolve` writes to stdout."""
+    asked_at: float | None = None
+    while True:
+        try:
+            done, _ = h.wait(POLL_S)
+            if done:
+                return False
+            now = time.perf_counter()
+            stop_at = clock.stop_at()
+            if asked_at is None and (clock.interrupted or (stop_at is not None and now >= stop_at)):
+                h.cancelSolve()
+                asked_at = now
+            if asked_at is not None and now - asked_at >= STOP_GRACE_S:
+                break
+        except KeyboardInterrupt:
+            h.cancelSolve()
+            if clock.interrupted:  # the second Ctrl-C
+                break
+            clock.interrupted = True
+            asked_at = time.perf_counter()
+    clock.abandoned = True
+    _ABANDONED.append((h, thread))
+    return True
 
 
 @dataclass(frozen=True)
@@ -149,8 +289,10 @@ class HighsSession:
     against an object's cumulative run time, and re-runs of one object
     overran their limits several times over: measured in
     docs/performance.md), through highspy's `solve()`, which runs HiGHS in a
-    worker thread so that Ctrl-C stops it cleanly (status `interrupted`,
-    best plan kept).
+    worker thread (`startSolve`), watched by the calling thread: at the
+    deadline or on Ctrl-C it asks HiGHS to stop (`cancelSolve`, a user
+    interrupt) and abandons the run if HiGHS does not stop soon after
+    (`STOP_GRACE_S`); the best plan HiGHS reported is kept either way.
 
     Staged solve: a plan's difficulty is in its infrastructure (sites,
     blocks, fabrics); unit purchases are fine grained and nearly continuous.
@@ -169,7 +311,8 @@ class HighsSession:
        rarely beats stage 1's.
 
     The gap reported is the plan's against the best bound of all stages.
-    Ctrl-C in stage 1 still runs stage 2, for at most `INTERRUPT_GRACE_S`.
+    Before stage 1 a plan is rounded from the LP relaxation (:mod:`.incumbent`), so that a
+    plan exists early at any scale; it is every later stage's incumbent.
     """
 
     def __init__(self, model: pyo.ConcreteModel, staging: Staging | None = None) -> None:
@@ -178,6 +321,10 @@ class HighsSession:
         self._instance_set = False
         self.staging = staging or Staging()
         self.last_plan: np.ndarray | None = None  # column values of the last plan found
+
+    @property
+    def handed_over(self) -> bool:
+        return self._instance_set
 
     def ensure_instance(self) -> float:
         """Hand the model to HiGHS once; return the seconds it took."""
@@ -198,6 +345,11 @@ class HighsSession:
         """HiGHS column of a Pyomo variable (None if no constraint or cost uses it)."""
         return self.opt._pyomo_var_to_solver_var_map.get(id(var))
 
+    def rows(self) -> Iterator[tuple[Any, int]]:
+        """(Pyomo constraint, HiGHS row) of every row handed to HiGHS."""
+        self.ensure_instance()
+        return iter(self.opt._pyomo_con_to_solver_con_map.items())
+
     def columns(self, families: tuple[str, ...]) -> np.ndarray:
         """HiGHS columns of the variables named `families`, in the model and in its blocks
         (one per scenario case); a family the model lacks has none."""
@@ -208,9 +360,64 @@ class HighsSession:
 
     # ------------------------------------------------------------------ runs
 
-    def _run(self, options: SolveOptions, time_limit: float | None, gap: float, log: io.StringIO,
-             relax: np.ndarray | None = None, bounds: tuple | None = None,
-             start: np.ndarray | None = None) -> _Run:
+    def run(self, options: SolveOptions, clock: Clock, time_limit: float | None, gap: float, log: io.StringIO,
+            relax: np.ndarray | None = None, bounds: tuple | None = None, start: np.ndarray | None = None,
+            incumbent: Incumbent | None = None, name: str = "", node_limit: int | None = None) -> Run:
+        """One HiGHS run on a fresh copy of the model: `relax` columns continuous, `bounds`
+        (columns, lower, upper) changed, `start` as the first incumbent, at most `node_limit`
+        branch-and-bound nodes (a limit HiGHS counts itself, the same on any machine). Plans
+        found on the way are offered to `incumbent` (leave it None when `relax` makes them not
+        plans). No run starts once `clock.over()`; one that runs is guarded by it
+        (`_wait_guarded`)."""
+        _wait_for_abandoned()
+        if clock.over() or (time_limit is not None and time_limit <= 0):
+            status = highspy.HighsModelStatus.kInterrupt if clock.interrupted else highspy.HighsModelStatus.kTimeLimit
+            return Run(status, False, None, None, None, 0.0, ran=False)
+        h = self._copy(options, time_limit, gap, relax, bounds, start, node_limit)
+        seen: dict[str, Any] = {"x": None, "objective": None, "bound": None, "open": True}
+        lock = threading.Lock()
+
+        def on_log(event: Any) -> None:
+            log.write(event.message)
+            if options.log:
+                sys.stderr.write(event.message)
+
+        def on_solution(event: Any) -> None:  # in HiGHS's thread
+            x = np.array(event.data_out.mip_solution)
+            objective = float(event.data_out.objective_function_value)
+            with lock:
+                if not seen["open"]:
+                    return
+                seen["x"], seen["objective"] = x, objective
+            if incumbent is not None:
+                incumbent.offer(x, objective, name)
+
+        def on_check(event: Any) -> None:  # in HiGHS's thread, at each check of its limits
+            seen["bound"] = float(event.data_out.mip_dual_bound)
+
+        h.cbLogging += on_log
+        h.cbMipImprovingSolution += on_solution
+        h.cbMipInterrupt += on_check
+        h.HandleUserInterrupt = True  # cancelSolve() interrupts (not HandleKeyboardInterrupt: it prints)
+        t0 = time.perf_counter()
+        abandoned = _wait_guarded(h, h.startSolve(), clock)
+        seconds = time.perf_counter() - t0
+        with lock:
+            seen["open"] = False  # an abandoned run's later plans are not this solve's
+        if abandoned:
+            status = highspy.HighsModelStatus.kInterrupt if clock.interrupted else highspy.HighsModelStatus.kTimeLimit
+            x, objective, bound = seen["x"], seen["objective"], seen["bound"]
+            if bound is not None and not np.isfinite(bound):
+                bound = None
+            return Run(status, x is not None, x, objective, bound, seconds, abandoned=True)
+        h.cbLogging -= on_log
+        h.cbMipImprovingSolution -= on_solution
+        h.cbMipInterrupt -= on_check
+        return _finished_run(h, seconds)
+
+    def _copy(self, options: SolveOptions, time_limit: float | None, gap: float, relax: np.ndarray | None,
+              bounds: tuple | None, start: np.ndarray | None, node_limit: int | None) -> highspy.Highs:
+        """A fresh highspy copy of the model with the run's changes and options (see `run`)."""
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.passModel(self.highs.getLp())
@@ -225,157 +432,30 @@ class HighsSession:
         h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
         h.setOptionValue("threads", options.threads or 0)
         h.setOptionValue("random_seed", options.random_seed)
+        if node_limit is not None:
+            h.setOptionValue("mip_max_nodes", node_limit)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = start.tolist()
             h.setSolution(sol)
+        return h
 
-        def on_log(event: Any) -> None:
-            log.write(event.message)
-            if options.log:
-                sys.stderr.write(event.message)
+    def reserve_s(self, deadline: Deadline) -> float:
+        """Seconds kept after the solver under `deadline` (see `RESERVE_S`)."""
+        if deadline.at is None:
+            return 0.0
+        return min(RESERVE_S + RESERVE_S_PER_COLUMN * self.highs.getNumCol(),
+                   RESERVE_SHARE * (deadline.at - deadline.start))
 
-        h.cbLogging += on_log
-        h.HandleKeyboardInterrupt = True
-        t0 = time.perf_counter()
-        try:
-            h.solve()
-        finally:
-            h.cbLogging -= on_log
-        seconds = time.perf_counter() - t0
-        status = h.getModelStatus()
-        info = h.getInfo()
-        has_plan = info.primal_solution_status == 2
-        x = np.array(h.getSolution().col_value) if has_plan else None
-        objective = info.objective_function_value if has_plan else None
-        is_mip = info.mip_node_count >= 0
-        bound = info.mip_dual_bound if is_mip else objective
-        if bound is not None and not np.isfinite(bound):
-            bound = None
-        return _Run(status, has_plan, x, objective, bound, seconds)
+    def solve(self, options: SolveOptions, start: np.ndarray | None = None, deadline: Deadline | None = None,
+              on_plan: OnPlan | None = None) -> SolveOutcome:
+        """Solve (staged unless options.staged is False) by `deadline` (by default
+        options.time_limit_s from now). `start`: column values of a plan (e.g. the previous
+        sweep point's), the first incumbent when still feasible. `on_plan` hears of every
+        better plan as the solve goes."""
+        from .staged import solve_staged
 
-    def solve(self, options: SolveOptions, start: np.ndarray | None = None) -> SolveOutcome:
-        """Solve (staged unless options.staged is False). `start`: column values of a
-        plan (e.g. the previous sweep point's); used as the first incumbent when it is
-        still feasible."""
-        handoff_s = self.ensure_instance()
-        log = io.StringIO()
-        t0 = time.perf_counter()
-        deadline = t0 + options.time_limit_s if options.time_limit_s else None
-        units = self.columns(self.staging.units)
-        fixed = self.columns(self.staging.fixed)
-        flexible = self.columns(self.staging.flexible)
-        stages: list[StageReport] = []
-        best: dict[str, Any] = {"x": None, "objective": None}
-        bound: float | None = None
-
-        def left(share: float = 1.0) -> float | None:
-            return None if deadline is None else share * (deadline - time.perf_counter())
-
-        def record(name: str, run: _Run, global_bound: bool = True) -> Termination:
-            nonlocal bound
-            stages.append(StageReport(name, self.highs.modelStatusToString(run.status),
-                                      run.objective, run.bound, run.seconds))
-            if global_bound and run.bound is not None:
-                bound = run.bound if bound is None else max(bound, run.bound)
-            if run.has_plan and name != "relaxed" and (
-                    best["objective"] is None or run.objective < best["objective"]):
-                best["x"], best["objective"] = run.x, run.objective
-            return termination_of(run.status)
-
-        def within_gap() -> bool:
-            return (best["objective"] is not None and bound is not None
-                    and _gap(best["objective"], bound) <= options.mip_gap)
-
-        last = Termination.error
-        relaxed_infeasible = False
-        stopped_early = False
-        if start is not None:
-            objective = _objective_if_feasible(self.highs.getLp(), start)
-            if objective is None:
-                start = None
-            else:
-                best["x"], best["objective"] = start, objective
-        if options.staged and units.size and (fixed.size or flexible.size):
-            relaxed = self._run(options, left(0.6), options.mip_gap, log, relax=units, start=start)
-            last = record("relaxed", relaxed)
-            relaxed_infeasible = last is Termination.infeasible
-            interrupted = last is Termination.interrupted
-            # a start plan (a sweep's previous point) already within the gap of the relaxed
-            # stage's bound is the answer: no purchases stage
-            if relaxed.has_plan and not within_gap():
-                def at_stage1(slack: float | None) -> tuple:
-                    """Infrastructure as in stage 1: `fixed` columns at their values, `flexible`
-                    ones from their value up to `slack` more (None: free)."""
-                    lo_fixed = np.round(relaxed.x[fixed])
-                    if slack is None:
-                        return fixed, lo_fixed, lo_fixed
-                    lo_flex = np.round(relaxed.x[flexible])
-                    return (np.concatenate([fixed, flexible]), np.concatenate([lo_fixed, lo_flex]),
-                            np.concatenate([lo_fixed, lo_flex + slack]))
-
-                def limit(share: float) -> float | None:
-                    # after Ctrl-C, a short stage 2 turns the relaxed plan into a real one
-                    return INTERRUPT_GRACE_S if interrupted else left(share)
-
-                # whole units may not fit the halls stage 1 built for fractional ones: then allow
-                # up to one more block of each design, site and year than stage 1, then any number.
-                # An attempt that cannot fit is proven infeasible in presolve, in well under a
-                # second; one that can gets most of the time (its plans improve with it)
-                attempts = ((0.7, 0.0), (0.85, 1.0), (1.0, None)) if flexible.size else ((1.0, None),)
-                gap2 = _stage2_gap(options.mip_gap, relaxed.objective, bound)
-                for share, slack in attempts:
-                    run = self._run(options, limit(share), gap2, log, bounds=at_stage1(slack))
-                    last = record("purchases", run, global_bound=False)
-                    if run.has_plan or last is Termination.interrupted or not flexible.size:
-                        break
-                if interrupted:
-                    last = Termination.interrupted
-            out_of_time = deadline is not None and time.perf_counter() >= deadline
-            # the whole MIP with the time left. HiGHS's root separation can overrun a limit at
-            # scale: warm-started (a cutoff) by minutes (large-50site, 71 s left: 146 s), cold by
-            # a minute (20 s left: 97 s). So under a limit, with a plan, it runs only with at least
-            # the relaxed stage's time left, and warm only with ten times that
-            easy = (termination_of(relaxed.status) is Termination.optimal
-                    and (left() or 0.0) >= 10 * relaxed.seconds)
-            warm = deadline is None or easy
-            room = deadline is None or best["x"] is None or (left() or 0.0) >= relaxed.seconds
-            if not (relaxed_infeasible or within_gap() or out_of_time
-                    or last is Termination.interrupted):
-                if room:
-                    last = record("full", self._run(options, left(), options.mip_gap, log,
-                                                    start=best["x"] if warm else None))
-                else:
-                    stopped_early = True
-        else:
-            last = record("full", self._run(options, left(), options.mip_gap, log, start=start))
-
-        if relaxed_infeasible or (stages and stages[-1].name == "full" and last is Termination.infeasible
-                                  and best["x"] is None):
-            termination = Termination.infeasible  # the relaxation, or the whole MIP, has no plan
-        elif last is Termination.interrupted:
-            termination = Termination.interrupted
-        elif best["x"] is not None and (within_gap() or (stages[-1].name == "full" and last is Termination.optimal)):
-            termination = Termination.optimal
-        elif deadline is not None:
-            termination = Termination.time_limit
-        else:
-            termination = last
-        self.last_plan = best["x"]
-        gap = _gap(best["objective"], bound) if best["x"] is not None and bound is not None else None
-        return SolveOutcome(
-            termination=termination,
-            has_plan=best["x"] is not None,
-            objective=best["objective"],
-            bound=bound,
-            gap=gap,
-            handoff_s=handoff_s,
-            solve_s=time.perf_counter() - t0,
-            highs_status=stages[-1].highs_status if stages else "not run",
-            log=log.getvalue(),
-            stages=stages,
-            stopped_early=stopped_early,
-        )
+        return solve_staged(self, options, start=start, deadline=deadline, on_plan=on_plan)
 
     def load_plan_values(self) -> None:
         """Load the best plan into the Pyomo variables (only when a plan exists)."""
@@ -386,6 +466,20 @@ class HighsSession:
         for var in self.model.component_data_objects(pyo.Var, descend_into=True):
             j = column.get(id(var))
             var.set_value(float(values[j]) if j is not None else 0.0, skip_validation=True)
+
+
+def _finished_run(h: highspy.Highs, seconds: float) -> Run:
+    """The `Run` of a HiGHS copy that finished (not abandoned)."""
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_plan = info.primal_solution_status == 2
+    x = np.array(h.getSolution().col_value) if has_plan else None
+    objective = info.objective_function_value if has_plan else None
+    is_mip = info.mip_node_count >= 0
+    bound = info.mip_dual_bound if is_mip else (objective if status == highspy.HighsModelStatus.kOptimal else None)
+    if bound is not None and not np.isfinite(bound):
+        bound = None
+    return Run(status, has_plan, x, objective, bound, seconds)
 
 
 def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6) -> float | None:
@@ -415,23 +509,6 @@ def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6
     if np.any(activity < row_lower - scale) or np.any(activity > row_upper + scale):
         return None
     return float(np.dot(np.array(lp.col_cost_), x) + lp.offset_)
-
-
-def _stage2_gap(gap: float, relaxed_objective: float | None, bound: float | None) -> float:
-    """Relative gap for the purchases stage: tight enough that a plan proven within it of
-    the relaxed plan's cost (about the stage's own bound) is within `gap` of the global
-    `bound`, and never looser than half of `gap`.
-
-    A plan P is within `gap` of the bound B when P <= B / (1 - gap); stage 2 stops at
-    P <= L / (1 - g2), L its own bound, which starts near the relaxed objective R; with
-    L = R that gives g2 = 1 - R (1 - gap) / B (L above R is what stage 2 cannot avoid).
-    When R itself is not within `gap` of B, stage 2 aims at a tenth of `gap`.
-    """
-    half = max(gap / 2, 1e-9)
-    if relaxed_objective is None or bound is None or bound <= 0 or relaxed_objective <= 0:
-        return half
-    needed = 1 - relaxed_objective * (1 - gap) / bound
-    return min(half, max(needed, gap / 10, 1e-9))
 
 
 def _gap(objective: float, bound: float) -> float:

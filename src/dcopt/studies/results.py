@@ -43,6 +43,7 @@ from ..instance.schema import Instance
 from ..model.items import reported_items
 from ..results.solution import Solution
 from ..results.writers import from_spreadsheet_text, spreadsheet_text
+from ..status import Status
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: `import dcopt` stays light
@@ -112,7 +113,7 @@ def solution_fields(inst: Instance, solution: Solution, seconds: float) -> dict[
     return row
 
 
-def failure_fields(status: str, message: str, seconds: float) -> dict[str, Any]:
+def failure_fields(status: Status, message: str, seconds: float) -> dict[str, Any]:
     """A point that produced no solution (invalid values, an exception)."""
     return {"status": status, "has_plan": False, "message": one_line(message), "tco_usd": math.nan,
             "mip_gap": math.nan, "solve_seconds": seconds, "sites_opened": ""}

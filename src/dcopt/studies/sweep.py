@@ -78,6 +78,7 @@ from ..instance.paths import Param, SweepInputError, apply, check_applicable, in
 from ..instance.schema import Instance
 from ..pipeline.solve import Pipeline
 from ..solver.highs import SolveOptions
+from ..status import Status
 from .designs import Point, Vary, parse_vary, points
 from .parent_watch import die_with_parent
 from .results import (
@@ -133,12 +134,12 @@ class PointRunner:
         try:
             inst = self.setup.instance_at(point.values)
         except InstanceError as exc:
-            return {**fields, **failure_fields("invalid", _problems_text(exc), time.perf_counter() - t0)}
+            return {**fields, **failure_fields(Status.invalid, _problems_text(exc), time.perf_counter() - t0)}
         try:
             solution = self.resolver.solve(inst)
         except Exception as exc:  # noqa: BLE001 - recorded in the row; the sweep goes on
             self.resolver = Pipeline(self.setup.options)  # start afresh after a failure
-            return {**fields, **failure_fields("error", f"{type(exc).__name__}: {exc}",
+            return {**fields, **failure_fields(Status.error, f"{type(exc).__name__}: {exc}",
                                                time.perf_counter() - t0)}
         return {**fields, **solution_fields(inst, solution, time.perf_counter() - t0)}
 
@@ -424,7 +425,7 @@ def run_dask(setup: SweepSetup, pending: list[Point], dask: Any) -> Iterator[dic
             except Exception as exc:  # noqa: BLE001 - a lost worker: recorded, the sweep goes on
                 row = {**point_fields(point.index, point.values, point.design, point.oat_param,
                                       point.oat_level),
-                       **failure_fields("error", f"Dask task failed: {type(exc).__name__}: {exc}", 0.0)}
+                       **failure_fields(Status.error, f"Dask task failed: {type(exc).__name__}: {exc}", 0.0)}
             future.release()
             yield row
     finally:
