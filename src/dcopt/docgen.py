@@ -1,5 +1,6 @@
 """Generate the docs that are written from the code: docs/instance-format.md from the
-schema (the one place defaults live) and docs/plan-format.md from the plan models.
+schema (the one place defaults live), docs/workbook-format.md from the workbook layout
+(itself generated from the schema) and docs/plan-format.md from the plan models.
 
     python -m dcopt.docgen            # rewrite both
     python -m dcopt.docgen --check    # exit 1 if a committed file is stale
@@ -139,8 +140,11 @@ def write_or_check(path: Path, text: str, command: str, argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    from .instance.xlsx import layout_markdown
+
     command = "python -m dcopt.docgen"
     status = write_or_check(target(), render(), command, argv)
+    status = write_or_check(target().with_name("workbook-format.md"), layout_markdown(), command, argv) or status
     return write_or_check(plan_format_path(), plan_format_markdown(), command, argv) or status
 
 

@@ -44,6 +44,9 @@ def main(debug: bool) -> None:
               help="Write the solution JSON here.")
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), callback=output_path,
               help="Write the solution tables as CSV files into this folder.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
+              help="Write the solution as an Excel workbook (summary, costs by year, purchases, sites, "
+                   "demand and delivered, section-8 tables) here when a plan is found.")
 @solve_option_flags("time_limit_s", "mip_gap", "threads", "random_seed", "log", "allow_unmet_usd_per_perf",
                     "diagnose", "max_emissions_t")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line status.")
@@ -61,8 +64,9 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
           mip_gap: float | None, threads: int | None, seed: int | None, log: bool,
           allow_unmet: float | None, no_diagnose: bool, quiet: bool,
           report_path: Path | None = None, scenario_value: bool = False, jobs: int = 1,
-          dask_address: str | None = None, max_emissions_t: float | None = None) -> None:
-    """Solve INSTANCE (a JSON file) for the minimum-TCO plan."""
+          dask_address: str | None = None, max_emissions_t: float | None = None,
+          xlsx_path: Path | None = None) -> None:
+    """Solve INSTANCE (a JSON file or an Excel workbook) for the minimum-TCO plan."""
     from ..solver.deadline import Deadline
 
     clock = Deadline(time_limit)  # the whole command counts, from here
@@ -102,6 +106,11 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     if csv_dir is not None and solution.has_plan:
         write_csv(solution, csv_dir, instance=inst)
         click.echo(f"wrote CSV tables to {csv_dir}", err=True)
+    if xlsx_path is not None and solution.has_plan:
+        from ..results.xlsx import write_xlsx
+
+        write_xlsx(solution, xlsx_path)
+        click.echo(f"wrote {xlsx_path}", err=True)
     if report_path is not None and solution.has_plan:
         from .report import write_solve_report
 
@@ -202,6 +211,10 @@ from .studies import alternatives_command, pareto_command  # noqa: E402  (altern
 
 main.add_command(alternatives_command)
 main.add_command(pareto_command)
+
+from .convert import convert  # noqa: E402  (JSON <-> workbook, in its own module)
+
+main.add_command(convert)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,7 @@ from .common import output_path, read_solution_file
 @_guard
 def report(source: Path, output: Path | None, instance: Path | None) -> None:
     """Write a self-contained HTML report (charts, tables; opens offline) of SOURCE:
-    a solution JSON (`dcopt solve -o`), or a sweep table (.csv or .parquet, `dcopt sweep`)."""
+    a solution JSON (`dcopt solve -o`), or a sweep table (.csv, .parquet or .xlsx, `dcopt sweep`)."""
     from ..instance.errors import InstanceError, Problem
     from ..report import is_sweep_file, write_report
 

@@ -52,7 +52,7 @@ _options_common = solve_option_flags(
 @click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
               help="Run the points on this Dask scheduler (needs the dask extra).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              callback=output_path, help="Results file (.csv, or .parquet); each finished point is appended at once. "
+              callback=output_path, help="Results file (.csv, .parquet or .xlsx); each finished point is appended at once. "
                    "Without it the table is printed as CSV at the end.")
 @click.option("--resume", is_flag=True, help="Skip the points already in the results file.")
 @click.option("--overwrite", is_flag=True, help="Start an existing results file afresh.")
@@ -109,7 +109,7 @@ def sweep_command(instance: Path, vary: tuple[str, ...], design: str, samples: i
 @click.option("--max-solves", type=click.IntRange(min=2), default=60, show_default=True,
               help="Stop bisecting after this many solves.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              callback=output_path, help="Write every solve of the search (.csv or .parquet).")
+              callback=output_path, help="Write every solve of the search (.csv, .parquet or .xlsx).")
 @_options_common
 @_guard
 def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, max_solves: int,
@@ -124,6 +124,10 @@ def breakeven_command(instance: Path, vary: str, watch: str, tol: float | None, 
     if output is not None:
         if output.suffix.lower() == ".parquet":
             result.trace.to_parquet(output, index=False)
+        elif output.suffix.lower() == ".xlsx":
+            from ..studies.results import write_results_xlsx
+
+            write_results_xlsx(output, result.trace)
         else:
             from ..studies.results import csv_text
 

@@ -7,14 +7,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an instance: where (JSON path), what, and how to fix it."""
+    """One thing wrong with an instance: where (JSON path), what, and how to fix it.
+    In a workbook `path` names the cell (``sites!F3 block_mw``) and `json_path` the same
+    place in the JSON format (``sites[1].block_mw``), when it has one."""
 
     path: str
     message: str
     fix: str = ""
+    json_path: str = ""
 
     def __str__(self) -> str:
         text = f"{self.path}: {self.message}"
+        if self.json_path and self.json_path != self.path:
+            text += f"\n    JSON path: {self.json_path}"
         return f"{text}\n    fix: {self.fix}" if self.fix else text
 
 

@@ -24,6 +24,7 @@ from .catalogs import find_catalog, is_catalog_name, shipped_catalog_names
 from .checks import check_instance, check_validated
 from .errors import InstanceError, Problem
 from .schema import Instance, number_text
+from .xlsxfile import is_workbook
 
 MAX_FILE_BYTES = 100 * 2**20
 """Largest instance or catalog file read (the 50-site instance is 35 kB)."""
@@ -36,9 +37,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | None = None) -> Instance:
     """Read, validate and check an instance.
 
-    `source` is a path to a JSON file or an already parsed dict. A catalog given
-    by path is resolved relative to the instance file's folder (or `base_dir`
-    for a dict). Raises `InstanceError` listing every problem found.
+    `source` is a path to a JSON file or an Excel workbook (.xlsx, read by
+    :mod:`dcopt.instance.xlsx`, its problems named by cell), or an already parsed dict.
+    A catalog given by path is resolved relative to the instance file's folder (or
+    `base_dir` for a dict). Raises `InstanceError` listing every problem found.
     """
     label = ""
     if isinstance(source, dict):
@@ -46,6 +48,10 @@ def load_instance(source: str | Path | dict[str, Any], base_dir: str | Path | No
         base = Path(base_dir) if base_dir is not None else Path.cwd()
     else:
         path = Path(source)
+        if is_workbook(path):
+            from .xlsx import load_instance_workbook  # openpyxl only when a workbook is read
+
+            return load_instance_workbook(path, base_dir)
         label = str(path)
         base = Path(base_dir) if base_dir is not None else path.parent
         data = read_json(path, "$", label)

@@ -3,7 +3,7 @@
     from dcopt.report import write_report
     write_report("solution.json", "report.html")              # a solved plan
     write_report("solution.json", "report.html", instance="instance.json")
-    write_report("results.csv", "sweep.html")                  # a sweep (CSV or Parquet)
+    write_report("results.csv", "sweep.html")                  # a sweep (CSV, Parquet or .xlsx)
     write_report("alternatives.csv", "alternatives.html")      # dcopt alternatives: designs side by side
     write_report("front.csv", "front.html")                    # dcopt pareto: the TCO-emissions front
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ..instance.schema import Instance
     from ..results.solution import Solution
 
-SWEEP_SUFFIXES = (".csv", ".parquet", ".pq")
+SWEEP_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx")
 
 
 def solution_report_html(solution: Solution, instance: Instance | None = None) -> str:

@@ -58,7 +58,7 @@ class ReportInputError(InstanceError):
 # =========================================================================== reading
 
 def read_sweep_table(path: str | Path) -> pd.DataFrame:
-    """Read a sweep table (.csv, or .parquet which needs pyarrow)."""
+    """Read a sweep table (.csv, .xlsx, or .parquet which needs pyarrow)."""
     import pandas as pd
 
     path = Path(path)
@@ -67,6 +67,14 @@ def read_sweep_table(path: str | Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             df = pd.read_parquet(path)
+        elif path.suffix.lower() == ".xlsx":
+            from ..results.xlsx import read_table
+
+            header, records = read_table(path)
+            df = pd.DataFrame.from_records(records, columns=header)
+            for c in df.columns:  # an empty column is NaN, as read_csv gives it
+                if df[c].isna().all():
+                    df[c] = df[c].astype(float)
         else:
             df = pd.read_csv(path)
             for c in df.columns:  # text cells were escaped against spreadsheet formulas
@@ -77,7 +85,7 @@ def read_sweep_table(path: str | Path) -> pd.DataFrame:
                                         "pip install pyarrow, or give the CSV table")]) from None
     except Exception as exc:  # noqa: BLE001 - any parse failure is the input's
         raise ReportInputError([Problem(str(path), f"not a readable table ({type(exc).__name__}: {exc})",
-                                        "give the CSV or Parquet table written by dcopt sweep")]) from None
+                                        "give the CSV, Parquet or .xlsx table written by dcopt sweep")]) from None
     return normalize(df, str(path))
 
 

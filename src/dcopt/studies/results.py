@@ -10,9 +10,10 @@ Columns (a contract, see `dcopt.sweep` and docs/sweeps.md): ``point``,
 
 Files: a ``.csv`` results file is itself the journal: each finished point is
 appended as one line, flushed, and at the end the file is rewritten in point
-order. A ``.parquet`` results file has a CSV journal beside it
-(``<name>.parquet.journal.csv``), turned into the Parquet file at the end and
-then removed. Floats are written with ``repr`` so that they read back exactly.
+order. A ``.parquet`` or ``.xlsx`` results file has a CSV journal beside it
+(``<name>.parquet.journal.csv``), turned into the Parquet file or the workbook
+(one sheet, ``results``; numbers as numbers, an empty cell for NaN) at the end
+and then removed. Floats are written with ``repr`` so that they read back exactly.
 
 One run at a time: a sweep holds an exclusive lock (``flock``) on
 ``<name>.lock`` beside the results file while it reads and writes it, so a
@@ -151,12 +152,14 @@ def table(rows: Iterable[dict[str, Any]], cols: Sequence[str]) -> pd.DataFrame:
 
 
 def read_results(path: str | Path) -> pd.DataFrame:
-    """A results file (``.csv`` or ``.parquet``) as the DataFrame `dcopt.sweep` returns:
-    the same dtypes, empty text columns as "" (not NaN)."""
+    """A results file (``.csv``, ``.parquet`` or ``.xlsx``) as the DataFrame `dcopt.sweep`
+    returns: the same dtypes, empty text columns as "" (not NaN)."""
     import pandas as pd
 
     path = Path(path)
-    if path.suffix.lower() == ".parquet":
+    if path.suffix.lower() == ".xlsx":
+        cols, rows = _read_xlsx(path)
+    elif path.suffix.lower() == ".parquet":
         df = pd.read_parquet(path)
         cols = list(df.columns)
         rows = [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
@@ -165,6 +168,71 @@ def read_results(path: str | Path) -> pd.DataFrame:
         cols = records[0] if records else []
         rows = [{c: _typed(c, v) for c, v in zip(cols, rec)} for rec in records[1:] if len(rec) == len(cols)]
     return table(rows, cols)
+
+
+def _read_xlsx(path: Path, check: Any = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """The header and rows of a results workbook; `check(header, path)` runs before the
+    cells are read. A file that is not a workbook, or a cell of the wrong kind (text in a
+    number column), is a `SweepInputError` naming the cell."""
+    from openpyxl.utils import get_column_letter
+
+    from ..instance.xlsxfile import WorkbookFileError
+    from ..results.xlsx import read_table
+
+    try:
+        cols, records = read_table(path)
+    except WorkbookFileError as exc:
+        raise SweepInputError([Problem(str(path), f"cannot be read as sweep results: {exc}",
+                                       "give a results workbook written by dcopt sweep, or write to "
+                                       "another file")]) from None
+    if check is not None:
+        check(cols, path)
+    rows = []
+    for i, rec in enumerate(records, start=2):
+        if all(v is None for v in rec):
+            continue
+        row = {}
+        for j, (c, v) in enumerate(zip(cols, rec), start=1):
+            got = _from_cell(c, v)
+            if got is _BAD:
+                raise SweepInputError([Problem(
+                    f"{path}: {get_column_letter(j)}{i} {c}",
+                    f"expected {_KIND.get(c, 'a number')}, got {type(v).__name__} {v!r}",
+                    "correct the cell, or write the sweep to another file")])
+            row[c] = got
+        rows.append(row)
+    return cols, rows
+
+
+_BAD = object()
+_KIND = {**dict.fromkeys(BOOL_COLUMNS, "TRUE or FALSE"), **dict.fromkeys(INT_COLUMNS, "a whole number")}
+
+
+def _from_cell(column: str, value: Any) -> Any:
+    """A value of a results workbook's cell as the row dicts hold it, or `_BAD`."""
+    if column in STRING_COLUMNS:
+        return "" if value is None else str(value)
+    if column in BOOL_COLUMNS:
+        return value if isinstance(value, bool) else _BAD
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if column in INT_COLUMNS:
+        return int(value) if number and float(value).is_integer() else _BAD
+    if value is None:
+        return math.nan
+    if number:
+        return float(value)
+    if isinstance(value, str) and value.strip().lower() in ("inf", "-inf", "nan"):
+        return float(value)  # how the writer keeps infinities (text, as Excel has none)
+    return _BAD
+
+
+def write_results_xlsx(path: Path, df: pd.DataFrame) -> None:
+    from ..results.xlsx import write_table
+
+    def native(v: Any) -> Any:
+        return v.item() if isinstance(v, np.generic) else v
+
+    write_table(path, list(df.columns), ([native(v) for v in rec] for rec in df.itertuples(index=False)))
 
 
 def _cell(value: Any) -> str:
@@ -304,7 +372,8 @@ class ResultsFile:
     def __init__(self, path: Path, cols: Sequence[str]) -> None:
         self.path = Path(path)
         self.cols = list(cols)
-        self.parquet = self.path.suffix.lower() == ".parquet"
+        self.kind = self.path.suffix.lower().lstrip(".")
+        self.parquet = self.kind in ("parquet", "xlsx")  # a CSV journal beside the file
         self.journal = self.path.with_name(self.path.name + ".journal.csv") if self.parquet else self.path
         self.lock = ResultsLock(self.path)
         self._handle: io.TextIOWrapper | None = None
@@ -315,7 +384,9 @@ class ResultsFile:
     def read(self) -> list[dict[str, Any]]:
         """Rows already recorded (the final file and the journal); a torn last line is dropped."""
         rows: list[dict[str, Any]] = []
-        if self.parquet and self.path.exists():
+        if self.kind == "xlsx" and self.path.exists():
+            rows += _read_xlsx(self.path, self._check_header)[1]
+        elif self.parquet and self.path.exists():
             import pandas as pd
 
             df = pd.read_parquet(self.path)
@@ -368,7 +439,9 @@ class ResultsFile:
         """Write the whole table in point order (atomically) and drop a Parquet journal."""
         self.close()
         tmp = self.path.with_name(self.path.name + ".tmp")
-        if self.parquet:
+        if self.kind == "xlsx":
+            write_results_xlsx(tmp, df)
+        elif self.parquet:
             df.to_parquet(tmp, index=False)
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:

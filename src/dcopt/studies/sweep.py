@@ -181,7 +181,7 @@ def sweep(
     `jobs`: 1 solves in this process; more runs that many local worker
     processes (a script doing so needs the ``if __name__ == "__main__":`` guard).
     `dask`: a Dask scheduler address or a `distributed.Client`; the points then
-    run on that cluster. `output`: a ``.csv`` or ``.parquet`` file that each
+    run on that cluster. `output`: a ``.csv``, ``.parquet`` or ``.xlsx`` file that each
     finished point is appended to; `resume` skips the points it already holds,
     `overwrite` starts it afresh (without either, an existing file is an error).
     While the sweep runs it holds a lock beside that file (``<output>.lock``):
