@@ -22,7 +22,7 @@ from dcopt.cli.main import main
 from dcopt.plan.check import check_solution
 from dcopt.results.writers import read_solution, write_json
 
-QUICKSTART = REPO / "instances" / "quickstart.json"
+QUICKSTART = REPO / "tests" / "data" / "quickstart-frozen.json"  # the v0.1 catalog inline: a known plan
 
 
 def run_check(instance: Path, solution: Path):

@@ -163,9 +163,12 @@ def test_report_for_every_instance(name, tmp_path):
     _, solution, _inst = next(x for x in solved_instances() if x[0] == name)
     assert solution.has_plan, solution.message
     text = instance_report(name)
-    assert chart_ids(text) == PLAN_CHARTS
+    charts = chart_ids(text)
+    # the v1.1 charts in their order; section-8 panels (tests/test_report_sections8.py) where the
+    # plan uses those features (the shipped catalog's failure rates, upgrades, jobs, ...)
+    assert [c for c in charts if c in PLAN_CHARTS] == PLAN_CHARTS
     assert_self_contained(text)
-    for cid in PLAN_CHARTS:  # every chart has its SVG, a how-to-read line and the numbers behind it
+    for cid in charts:  # every chart has its SVG, a how-to-read line and the numbers behind it
         fig = text[text.index(f'<figure class="chart" id="{cid}"'):]
         fig = fig[:fig.index("</figure>")]
         assert "<svg" in fig and "How to read:" in fig and f'data-table="{cid}"' in fig, cid
@@ -178,7 +181,7 @@ def test_report_from_files_with_and_without_the_instance(name, tmp_path):
     out = write_report(tmp_path / "s.json", tmp_path / "r.html", instance=INSTANCES / f"{name}.json")
     assert out.read_text(encoding="utf-8") == instance_report(name)
     bare = write_report(tmp_path / "s.json", tmp_path / "bare.html").read_text(encoding="utf-8")
-    assert chart_ids(bare) == PLAN_CHARTS
+    assert [c for c in chart_ids(bare) if c in PLAN_CHARTS] == PLAN_CHARTS
 
 
 @pytest.mark.parametrize("name", ["quickstart", "brownfield-refresh", "hyperscale-10site"])
@@ -443,11 +446,11 @@ def test_cli_report_and_solve_report(tmp_path):
     r = runner.invoke(_cli(), ["report", str(tmp_path / "q.json"), "-o", str(tmp_path / "q.html"),
                                "--instance", str(INSTANCES / "quickstart.json")])
     assert r.exit_code == 0, r.output
-    assert chart_ids((tmp_path / "q.html").read_text(encoding="utf-8")) == PLAN_CHARTS
+    assert [c for c in chart_ids((tmp_path / "q.html").read_text(encoding="utf-8")) if c in PLAN_CHARTS] == PLAN_CHARTS
     r = runner.invoke(_cli(), ["solve", str(INSTANCES / "quickstart.json"), "-q", "--mip-gap", "0.05",
                                "--report", str(tmp_path / "solve.html")])
     assert r.exit_code == 0, r.output
-    assert chart_ids((tmp_path / "solve.html").read_text(encoding="utf-8")) == PLAN_CHARTS
+    assert [c for c in chart_ids((tmp_path / "solve.html").read_text(encoding="utf-8")) if c in PLAN_CHARTS] == PLAN_CHARTS
     synthetic_sweeps()["mc"].to_csv(tmp_path / "mc.csv", index=False)
     r = runner.invoke(_cli(), ["report", str(tmp_path / "mc.csv"), "-o", str(tmp_path / "mc.html")])
     assert r.exit_code == 0, r.output

@@ -212,6 +212,14 @@ def workbook_tables(solution: Solution) -> dict[str, Table]:
     return tables
 
 
+def _column_total(rows: list[list], k: int) -> float | None:
+    """The sum of a column of numbers; None (an empty cell) for a text column such as `label`."""
+    values = [r[k] for r in rows]
+    if any(isinstance(v, str) and v != "" for v in values):
+        return None
+    return math.fsum(v for v in values if isinstance(v, (int, float)))
+
+
 def write_xlsx(solution: Solution, path: str | Path) -> Path:
     """Write the plan workbook of `solution` at `path`."""
     wb = _new_workbook()
@@ -224,10 +232,7 @@ def write_xlsx(solution: Solution, path: str | Path) -> Path:
     ws.column_dimensions["B"].width = 60
     for name, (header, rows) in workbook_tables(solution).items():
         if name == "costs":
-            years = header[2:]
-            total = ["total", solution.tco_usd,
-                     *(math.fsum(r[2 + k] for r in rows if isinstance(r[2 + k], (int, float)))
-                       for k in range(len(years)))]
+            total = ["total", solution.tco_usd, *(_column_total(rows, k) for k in range(2, len(header)))]
             add_sheet(wb, name, header, [*rows, total], bold_last=True)
         else:
             add_sheet(wb, name, header, rows)
