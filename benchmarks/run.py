@@ -105,8 +105,18 @@ def _source_path(source: dict | Path, folder: Path) -> Path:
     return path
 
 
-SOLVE_CHILD = """
-import json, resource, sys, time
+PEAK_MB = """
+def peak_mb():
+    # VmHWM: this process's own peak RSS (ru_maxrss would keep the forking parent's across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+SOLVE_CHILD = PEAK_MB + """
+import json, sys, time
 import dcopt
 from dcopt.instance.io import load_instance
 path, limit, gap, threads = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
@@ -125,7 +135,7 @@ print(json.dumps({
     "extract_s": total - t.prepare_s - t.build_s - t.handoff_s - t.solve_s, "total_s": total,
     "status": str(sol.status), "gap": sol.mip_gap, "tco_musd": None if sol.tco_usd is None else sol.tco_usd / 1e6,
     "first_plan_s": plans[0][0] if plans else None, "within3_s": within[0] if within else None,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": peak_mb(),
     "stages": [(s.name, s.highs_status, round(s.seconds, 1)) for s in sol.solver.stages],
 }))
 """
@@ -156,8 +166,8 @@ def run_one(name: str, source: dict | Path, time_limit: float, gap: float, threa
     return row
 
 
-BUILD_CHILD = """
-import json, resource, sys, time
+BUILD_CHILD = PEAK_MB + """
+import json, sys, time
 from dcopt.instance.io import load_instance
 from dcopt.model import build_model, new_session
 from dcopt.model.data import prepare_cases
@@ -173,7 +183,7 @@ t3 = time.perf_counter()
 h = session.highs
 print(json.dumps({"columns": h.getNumCol(), "rows": h.getNumRow(), "nonzeros": h.getNumNz(),
                   "prepare_s": t1 - t0, "build_s": t2 - t1, "handoff_s": t3 - t2,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 
