@@ -35,17 +35,21 @@ LIMITS = (10.0, 30.0, 60.0)
 
 
 def instances(only: list[str] | None, folder: Path) -> list[tuple[str, Path]]:
-    """Every instance file of instances/ (JSON with a horizon), and the scaled 50 x 15 case
-    written to `folder`."""
+    """Every instance file of instances/ (JSON with a horizon), and the scaled 50 x 15 case and
+    two scaled SPEC 8 cases written to `folder`."""
     out = []
     for path in sorted((REPO / "instances").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and "horizon" in data:
             out.append((path.stem, path))
-    scaled = folder / "scaled-50x15.json"
-    data = scale.scaled(50, 15)
-    scaled.write_text(json.dumps(data), encoding="utf-8")
-    out.append(("scaled 50x15", scaled))
+    v2 = {"jobs": 2, "routes": True, "onsite": True}
+    for name, data in (("scaled 50x15", scale.scaled(50, 15)), ("scaled v2 10x10", scale.scaled(10, 10, **v2)),
+                       ("scaled v2 10x5, 3 cases", scale.scaled(10, 5, **v2, cases=3))):
+        if only and name not in only:
+            continue
+        scaled = folder / (name.replace(" ", "-").replace(",", "") + ".json")
+        scaled.write_text(json.dumps(data), encoding="utf-8")
+        out.append((name, scaled))
     return [(n, p) for n, p in out if not only or n in only]
 
 

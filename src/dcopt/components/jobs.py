@@ -36,6 +36,11 @@ Constraints
     no feasible plan is cut. The job's GPUs also take their share of each
     site's surviving GPUs (``alloc_cap`` in :mod:`.demand`).
 
+    Facility-location inequalities (``job_home_perf``, ``job_remote_perf``,
+    ``job_model_perf``, ``job_serve_cap``; see :func:`_add_perf_links`): what a
+    home, a remote site, a GPU model or a site not open from the start gives a
+    job is at most its demand, times the binary that allows it.
+
 No costs: jobs cost through the GPUs, routes and links they need.
 """
 
@@ -161,7 +166,70 @@ def add(m: pyo.Block, d) -> None:
     m.span = pyo.Var(m.SPAN, domain=pyo.Binary)
     _add_choice_rows(m, d)
     _add_perf_rows(m, d)
+    _add_perf_links(m, d)
     _add_dci_capacity(m, d)
+
+
+def _add_perf_links(m: pyo.Block, d) -> None:
+    r"""Facility-location inequalities of the jobs: the throughput a job gets from its home,
+    from one remote site, from one GPU model or from a site that is not open from the start
+    is at most the job's demand, and nothing without its home, span, model or the site open:
+
+    .. math:: \sum_{g,f} c_k\, jalloc_{j,h,h,g,f,t} \le perf_{j,t}\, home_{j,h,t}, \qquad
+              \sum_{g,f} c_k\, jalloc_{j,h,s,g,f,t} \le perf_{j,t}\, span_{j,h,s,t}
+
+    .. math:: \sum_{h,s,f} c_k\, jalloc_{j,h,s,g,f,t} \le perf_{j,t}\, job\_gpu_{j,g,t}, \qquad
+              \sum_{h,g,f} c_k\, jalloc_{j,h,s,g,f,t} \le perf_{j,t}\, open\_by_{s,t}
+
+    with :math:`c_k` the key's throughput per GPU (``job_perf``). Any plan giving a job more
+    than its demand has a twin giving exactly the demand (fewer allocated GPUs only loosen
+    ``alloc_cap`` and ``dci_capacity``; allocation is free), so the optimum is unchanged;
+    the rows with :math:`M` alone let the LP relaxation open a home, a span or a model by
+    the fraction of a site's largest fleet the job uses.
+    """
+    jd = d.jobs
+    by: dict[str, dict[tuple, list]] = {n: defaultdict(list) for n in ("home", "span", "model", "site")}
+    for k in jd.jalloc_keys:
+        term = jd.coef[k] * m.jalloc[k]
+        by["home" if k.site == k.home else "span"][(k.job, k.home, k.site, k.year)].append(term)
+        by["model"][(k.job, k.gpu, k.year)].append(term)
+        by["site"][(k.job, k.site, k.year)].append(term)
+    got = lambda name, key: pyo.quicksum(by[name].get(key, []), start=0)
+    homes = [k for k in jd.home_keys if (k.job, k.site, k.site, k.year) in by["home"]]
+    m.job_home_perf = pyo.Constraint(homes, rule=lambda m, j, h, t: got("home", (j, h, h, t))
+                                     <= m.job_demand[j, t] * m.home[j, h, t])
+    spans = [k for k in jd.span_keys if (k.job, k.home, k.site, k.year) in by["span"]]
+    m.job_remote_perf = pyo.Constraint(spans, rule=lambda m, j, h, s, t: got("span", (j, h, s, t))
+                                       <= m.job_demand[j, t] * m.span[j, h, s, t])
+    models = [k for k in jd.model_keys if (k.job, k.gpu, k.year) in by["model"]]
+    m.job_model_perf = pyo.Constraint(models, rule=lambda m, j, g, t: got("model", (j, g, t))
+                                      <= m.job_demand[j, t] * m.job_gpu[j, g, t])
+    opens = set(d.halls.open_sites)
+    sites = [k for k in by["site"] if k[1] not in opens]
+    m.job_serve_cap = pyo.Constraint(sites, rule=lambda m, j, s, t: got("site", (j, s, t))
+                                     <= m.job_demand[j, t] * m.open_by[s, t])
+    # the same with the most a site's fleet can give the job (below its demand when the job
+    # is larger than a site: then the LP can no longer give it several lossless homes)
+    most = {n: defaultdict(float) for n in by}
+    for k in jd.jalloc_keys:
+        p = jd.coef[k] * _most_gpus(d, k.site, k.gpu, k.fabric)
+        for n, key in (("home" if k.site == k.home else "span", (k.job, k.home, k.site, k.year)),
+                       ("site", (k.job, k.site, k.year))):
+            most[n][key] = max(most[n][key], p)
+    m.job_home_most = pyo.Constraint(homes, rule=lambda m, j, h, t: got("home", (j, h, h, t))
+                                     <= most["home"][j, h, h, t] * m.home[j, h, t])
+    m.job_remote_most = pyo.Constraint(spans, rule=lambda m, j, h, s, t: got("span", (j, h, s, t))
+                                       <= most["span"][j, h, s, t] * m.span[j, h, s, t])
+    m.job_site_most = pyo.Constraint(list(by["site"]), rule=lambda m, j, s, t: got("site", (j, s, t))
+                                     <= most["site"][j, s, t] * m.open_by[s, t])
+
+
+def _most_gpus(d, site: str, gpu: str, fabric: str) -> float:
+    """More GPUs of (gpu, fabric) than `site` can ever hold: its largest IT load on that unit,
+    plus its existing GPUs of the model."""
+    g = d.ctx.gpus[gpu]
+    new = int(d.halls.site_max_it_mw[site] / d.fleet.unit_mw[(gpu, fabric)] + 1e-9) * g.unit_gpus
+    return new + sum(dep.gpus for dep in d.ctx.inst.existing.deployments if dep.site == site and dep.gpu == gpu)
 
 
 def _add_choice_rows(m: pyo.Block, d) -> None:

@@ -25,6 +25,7 @@ STAGING = Staging(
     units=("buy", "retire"),  # fine-grained integers (units of 8 or 72 GPUs): relaxed in stage 1
     fixed=("opened", "fab_by", "upgraded", "lit_by"),  # sites, fabrics, upgrades, routes: fixed in stage 2
     flexible=("built", "links_by"),  # blocks and links: fixed in stage 2's first try, free in its second
+    loose=("lit_by",),  # routes: flexible in the plan rounded from the LP
 )
 """How a staged solve treats this model's variables (`solver.HighsSession`)."""
 

@@ -277,11 +277,14 @@ class Staging:
     `units`: integer families relaxed to continuous in stage 1.
     `fixed`: families fixed to their stage-1 values in stage 2.
     `flexible`: families fixed in stage 2's first try and freed in its second.
+    `loose`: `fixed` families that the plan rounded from the LP (:mod:`.incumbent`) treats as
+    `flexible` (routes: an LP that splits a job over fractional homes lights none).
     """
 
     units: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     flexible: tuple[str, ...] = ()
+    loose: tuple[str, ...] = ()
 
 
 class HighsSession:

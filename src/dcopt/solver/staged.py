@@ -144,7 +144,9 @@ class _Staged:
             return self.termination(self.record("full", self.run("full", self.left(), options.mip_gap,
                                                                  start=start)), False)
         if start is None:
-            families = Families(units, fixed, flexible, integer_columns(self.best.lp))
+            loose = s.columns(s.staging.loose)
+            families = Families(units, np.setdiff1d(fixed, loose), np.union1d(flexible, loose),
+                                integer_columns(self.best.lp))
             made = construct(self._construction_run, self.best.lp, families, self.left, options.mip_gap)
             if made.infeasible:
                 return Status.infeasible
