@@ -109,7 +109,7 @@ def test_finds_the_second_best_site_at_its_hand_computed_tco(tmp_path):
     assert second["difference"].startswith("opens s2 instead of s1")
     assert second["difference"].endswith("% TCO")
     # no third design within the slack: said so, not made up
-    assert third["status"] == "none" and not third["has_plan"]
+    assert third["status"] == "infeasible" and not third["has_plan"]
     assert "no other design within 1 %" in third["message"]
     assert_alternatives_valid(inst, result, 0.01)
     # `dcopt check` on the alternative as a file: consistent; with its electricity misreported, not
@@ -142,7 +142,7 @@ def test_slack_too_small_for_any_other_design():
     """The second site costs 3 * MWH more, about 0.1 %: not within 0.05 %."""
     result = alternatives(two_sites(), slack=0.0005, count=3, mip_gap=GAP)
     t = result.table
-    assert list(t["status"]) == ["optimal", "none"]  # the chain ends at its first "none"
+    assert list(t["status"]) == ["optimal", "infeasible"]  # the chain ends at its first "infeasible"
     assert result.found().empty
     assert "0 alternative(s)" in result.text()
 
@@ -158,7 +158,7 @@ def test_each_alternative_differs_most_from_all_before_it():
     assert len(found) == 5 and len(set(designs)) == 6
     first = set(found.iloc[0]["features"].split(";"))
     assert {"site:s2", "gpu:g2"} <= first and not {"site:s1", "gpu:g1"} & first
-    assert result.table.iloc[-1]["status"] == "none"
+    assert result.table.iloc[-1]["status"] == "infeasible"
     assert_alternatives_valid(inst, result, 0.01)
 
 

@@ -70,9 +70,11 @@ from ..model.planmap import values_from_plan
 from ..pipeline.solve import Pipeline, expected_emissions_t
 from ..results.solution import Solution
 from ..solver.highs import SolveOptions
+from ..status import Status
 from .parent_watch import die_with_parent
 from .results import ResultsFile, complete, failure_fields, one_line, solution_fields
 from .results import columns as sweep_columns
+from .sweep import dask_cleanup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -185,14 +187,14 @@ class ChainRunner:
         except Exception as exc:  # noqa: BLE001 - recorded in the row; the chain stops there
             self.pipe = Pipeline(s.options, goal=s.goal(0, [], [s.optimum_features]))
             self.last.clear()
-            return {**fields, **failure_fields("error", f"{type(exc).__name__}: {exc}",
+            return {**fields, **failure_fields(Status.error, f"{type(exc).__name__}: {exc}",
                                                time.perf_counter() - t0)}, None
         seconds = time.perf_counter() - t0
         if not solution.has_plan:
-            if solution.status == "infeasible":
+            if solution.status is Status.infeasible:
                 text = (f"no other design within {100 * s.slack:g} % of the optimal TCO"
                         + ("" if s.directions[chain] == "all" else f" (direction {s.directions[chain]})"))
-                return {**fields, **failure_fields("none", text, seconds)}, None
+                return {**fields, **failure_fields(Status.infeasible, text, seconds)}, None
             return {**fields, **solution_fields(self.inst, solution, seconds)}, None
         row = {**fields, **design_fields(self.inst, solution, found, s.optimum_features, s.optimum_tco_usd,
                                          seconds)}
@@ -746,7 +748,7 @@ def _run_dask(setup: Setup, pending: list[Step], dask: Any) -> Iterator[tuple[di
                 d = len(setup.directions)
                 row = {"alternative": alternative_index(step.chain, step.step, d), "chain": step.chain,
                        "step": step.step, "direction": setup.directions[step.chain], "slack": setup.slack,
-                       **failure_fields("error", f"Dask task failed: {type(exc).__name__}: {exc}", 0.0)}
+                       **failure_fields(Status.error, f"Dask task failed: {type(exc).__name__}: {exc}", 0.0)}
                 solution, where = None, None
             future.release()
             following = _next(setup, step, row)
@@ -754,12 +756,7 @@ def _run_dask(setup: Setup, pending: list[Step], dask: Any) -> Iterator[tuple[di
                 queue.add(submit(following, where))
             yield row, solution
     finally:
-        if futures:
-            client.cancel(list(futures))
-        with contextlib.suppress(Exception):  # cleanup only; the workers may be gone
-            client.run(_dask_forget, token)
-        if own:
-            client.close()
+        dask_cleanup(client, futures, _dask_forget, token, own)
 
 
 class _Progress:

@@ -387,6 +387,17 @@ def _dask_point(token: str, setup: SweepSetup, point: Point) -> dict[str, Any]:
         return runner.run(point)
 
 
+def dask_cleanup(client: Any, futures: dict, forget: Any, token: str, own: bool) -> None:
+    """After a run on Dask (finished, failed or interrupted): cancel what is left, let each
+    worker drop the run's state (`forget(token)`), and close the client if the run opened it."""
+    if futures:
+        client.cancel(list(futures))
+    with contextlib.suppress(Exception):  # cleanup only; the workers may be gone
+        client.run(forget, token)
+    if own:
+        client.close()
+
+
 def _dask_forget(token: str) -> int:
     """Drop a finished sweep's Resolvers from a Dask worker."""
     with _DASK_LOCK:
@@ -429,12 +440,7 @@ def run_dask(setup: SweepSetup, pending: list[Point], dask: Any) -> Iterator[dic
             future.release()
             yield row
     finally:
-        if futures:
-            client.cancel(list(futures))
-        with contextlib.suppress(Exception):  # cleanup only; the workers may be gone
-            client.run(_dask_forget, token)
-        if own:
-            client.close()
+        dask_cleanup(client, futures, _dask_forget, token, own)
 
 
 class _Progress:
