@@ -10,6 +10,8 @@ is not returned as optimal), so each test first asserts an optimal status.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import dcopt
@@ -25,6 +27,13 @@ def solve(name: str, changes: dict | None = None):
     sol = dcopt.solve(inst)
     assert sol.status == "optimal", sol.message
     return sol
+
+
+def test_claim_instances_are_current():
+    """instances/claims/*.json are what instances/claims/generate.py writes."""
+    proc = subprocess.run([sys.executable, str(CLAIMS / "generate.py"), "--check"], check=False,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def liquid(sol, cooling: str) -> bool:
