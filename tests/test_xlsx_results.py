@@ -277,7 +277,12 @@ def test_breakeven_trace_as_workbook(tmp_path):
     """`dcopt breakeven -o trace.xlsx` writes the trace `-o trace.csv` writes (both read back
     through read_results: the same points, values and types; the solve times differ)."""
     runner = CliRunner()
-    args = ["breakeven", str(REPO / "instances" / "quickstart.json"), "--vary",
+    doc = json.loads((REPO / "instances" / "quickstart.json").read_text())  # with a second site, Oregon
+    doc["sites"].append(dict(doc["sites"][0], name="or-hillsboro", region="us-west", shell_capex_usd_per_mw=7898000,
+                             electricity_usd_per_mwh=75, carbon_kg_per_mwh=98))
+    doc["catalog"] = str(REPO / "models" / "default.json")
+    (tmp_path / "two-sites.json").write_text(json.dumps(doc))
+    args = ["breakeven", str(tmp_path / "two-sites.json"), "--vary",
             "sites[name=tx-abilene].electricity_usd_per_mwh=40:400", "--watch", "site:or-hillsboro",
             "--max-solves", "4"]
     for ext in ("csv", "xlsx"):
