@@ -79,7 +79,7 @@ def build() -> dict[str, dict]:
         "c4-power-binds", "2,048 H100s bought in 2024 (HGX H100 price, [16]) in air halls at a Texas site whose "
         "grid limit is 10 MW, training growing, 2026-2029", 2026, 2029,
         [texas(mw=10, block=2.5, b=2029, cooling=("air", "dlc"), site_fixed_capex_usd=0)],
-        {"training": ramp(2026, 2029, 2500, 1500)},
+        {"training": {"2026": 2500, "2027": 6000, "2028": 10000, "2029": 15000}},
         existing={"blocks": [{"site": "tx-abilene", "cooling": "air", "rack_kw": 30, "blocks": 2}],
                   "deployments": h100}, lives=(3, 4, 5, 6))
     # 5. GPU life: training bought 2026 in a plan to 2031
