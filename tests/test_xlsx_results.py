@@ -277,7 +277,11 @@ def test_breakeven_trace_as_workbook(tmp_path):
     """`dcopt breakeven -o trace.xlsx` writes the trace `-o trace.csv` writes (both read back
     through read_results: the same points, values and types; the solve times differ)."""
     runner = CliRunner()
-    doc = json.loads((REPO / "instances" / "quickstart.json").read_text())  # with a second site, Oregon
+    doc = json.loads((REPO / "instances" / "quickstart.json").read_text())  # 2026-2028, with Oregon
+    doc["horizon"]["end_year"] = 2028
+    doc["demand"]["training"] = {y: v for y, v in doc["demand"]["training"].items() if y <= "2028"}
+    doc["demand"]["inference"][0]["perf"] = {y: v for y, v in doc["demand"]["inference"][0]["perf"].items()
+                                             if y <= "2028"}
     doc["sites"].append(dict(doc["sites"][0], name="or-hillsboro", region="us-west", shell_capex_usd_per_mw=7898000,
                              electricity_usd_per_mwh=75, carbon_kg_per_mwh=98))
     doc["catalog"] = str(REPO / "models" / "default.json")
