@@ -179,8 +179,8 @@ def test_compare_explains_the_difference(tmp_path):
     assert c["summary"].startswith(f"Your plan pays {diff / 1e6:,.2f} M$ more than the optimum")
     assert f"{top['difference_usd'] / 1e6:,.2f} M$ of it in GPUs at site tx-abilene" in c["summary"]
     assert "Compared with the optimum:" in result.output and c["summary"] in result.output
-    bought = sum(p["gpus"] for p in json.loads(QUICKSTART_PLAN.read_text())["purchases"])
-    assert any(line.startswith(f"GPUs bought: yours {bought:,} B200") for line in c["decisions"])
+    b200 = sum(p["gpus"] for p in json.loads(QUICKSTART_PLAN.read_text())["purchases"] if p["gpu"] == "B200")
+    assert any(line.startswith("GPUs bought: yours") and f"{b200:,} B200" in line for line in c["decisions"])
 
 
 def test_compare_with_no_optimum(tmp_path):

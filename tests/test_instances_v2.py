@@ -45,7 +45,8 @@ def test_catalog_section8_fields():
     gpus = {g["name"]: g for g in cat["gpus"]}
     for g in gpus.values():
         nvl72 = g["unit_gpus"] == 72
-        assert g["scale_up_gpus"] == (72 if nvl72 else 8), g["name"]
+        # one NVLink (or PCIe) domain per server or rack: 8 (HGX, OAM), 72 (NVL72), 16 (the ASIC's server)
+        assert g["scale_up_gpus"] == g["unit_gpus"] and g["unit_gpus"] in (8, 16, 72), g["name"]
         if nvl72:
             assert g["cooling"] == ["dlc"], g["name"]
         assert g["min_rack_kw"] < g["max_rack_kw"], g["name"]
@@ -102,8 +103,8 @@ def test_market_snippets_are_valid_spec_entries():
 
 def frontier_mini(home_grid_mw: float | None = None, link_price_factor: float = 1.0) -> dict:
     """A reduced copy of frontier-multidc: the frontier job alone (its GPUs, DCI need and loss table),
-    the three Texas campuses with their prices and routes, 2030-2031, demand 100,000 then 140,000
-    H100-equivalents, DLC halls in 5 MW blocks. Optionally the home campus's grid capped and every DCI
+    the three Texas campuses with their prices and routes, 2030-2031, demand 160,000 then 220,000
+    H100-equivalents (about 18,000 then 25,000 VR200-NVL72), DLC halls in 5 MW blocks. Optionally the home campus's grid capped and every DCI
     link's price multiplied."""
     full = json.loads(FRONTIER.read_text())
     years = ["2030", "2031"]
@@ -118,7 +119,7 @@ def frontier_mini(home_grid_mw: float | None = None, link_price_factor: float = 
             s["max_facility_mw"] = home_grid_mw
         sites.append(s)
     job = next(j for j in full["demand"]["training_jobs"] if j["name"] == "frontier")
-    job = dict(job, perf={"2030": 100_000, "2031": 140_000})
+    job = dict(job, perf={"2030": 160_000, "2031": 220_000})
     catalog = _catalog()
     for o in catalog["dci_optics"]:
         o["capex_usd_per_link"] *= link_price_factor

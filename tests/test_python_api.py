@@ -30,7 +30,7 @@ def test_with_changes_sets_scales_shifts_and_validates():
         "sites[name=tx-abilene].electricity_usd_per_mwh": 90,
         "catalog.gpus[name=B200].price_usd_per_gpu*=": 0.8,
         "sites[*].fixed_opex_usd_per_mw_year+": 5_000,
-        "sites[name=or-hillsboro].allowed_cooling": ["air"],
+        "sites[name=tx-abilene].allowed_cooling": ["dlc"],
         "finance.carbon_price_usd_per_t": 50,  # absent in the file: its default can be set
     })
     assert isinstance(new, dcopt.Instance) and new is not inst
@@ -38,7 +38,7 @@ def test_with_changes_sets_scales_shifts_and_validates():
     assert sites["tx-abilene"].electricity_usd_per_mwh == 90
     assert next(g.price_usd_per_gpu for g in new.catalog.gpus if g.name == "B200") == pytest.approx(0.8 * b200)
     assert sites["tx-abilene"].fixed_opex_usd_per_mw_year == 105_000
-    assert sites["or-hillsboro"].allowed_cooling == ["air"]
+    assert sites["tx-abilene"].allowed_cooling == ["dlc"]
     assert new.finance.carbon_price_usd_per_t == 50
     # the original is unchanged (instances are frozen)
     assert {s.name: s.electricity_usd_per_mwh for s in inst.sites}["tx-abilene"] == 66

@@ -77,6 +77,9 @@ def test_v11_summary_changes_only_in_the_cost_labels(name):
     folder = V11 / name
     s = read_solution(folder / "solution.json")
     new = summary(s).splitlines()
+    # the one new line: the TCO before end-of-horizon values (issue 17), right under the TCO
+    assert "before end-of-horizon values" in new[2] and "before end-of-horizon values" not in "".join(new[3:])
+    new = new[:2] + new[3:]
     old = (folder / "summary.txt").read_text(encoding="utf-8").splitlines()
     assert len(new) == len(old)
     start = old.index("Largest cost items (NPV):") + 1
@@ -404,3 +407,21 @@ def test_cli_passes_the_instance_to_the_writers(tmp_path):
     assert "colocated 64 GPUs" in result.stdout and "(r1, colocation)" in result.stdout
     supply = read(tmp_path / "csv" / "supply.csv")
     assert supply[1][1:3] == ["0.0", "64.0"]
+
+
+def test_summary_and_report_give_the_tco_before_end_of_horizon_values():
+    """The end-of-horizon values are the registry's credit items in end_year + 1, discounted; the TCO
+    before them is the TCO less them (issue 17)."""
+    from dcopt.model.items import is_credit
+    from dcopt.report.plan_report import Figures
+
+    s = read_solution(V11 / "brownfield-refresh" / "solution.json")
+    after = max(y for by in s.costs_nominal_usd.values() for y in by)
+    start = s.years[0].year
+    want = sum(v.get(after, 0.0) for k, v in s.costs_nominal_usd.items() if is_credit(k)) * (
+        1 + s.discount_rate) ** -(after - start)
+    assert want < 0 and s.end_of_horizon_usd() == pytest.approx(want, rel=1e-12)
+    line = summary(s).splitlines()[2]
+    assert f"{((s.tco_usd or 0) - want) / 1e6:,.2f} M$ before end-of-horizon values" in line
+    assert f"{want / 1e6:,.2f} M$" in line and str(after) in line
+    assert Figures(s).end_values == pytest.approx(want)

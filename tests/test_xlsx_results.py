@@ -284,13 +284,22 @@ def test_breakeven_trace_as_workbook(tmp_path):
     """`dcopt breakeven -o trace.xlsx` writes the trace `-o trace.csv` writes (both read back
     through read_results: the same points, values and types; the solve times differ)."""
     runner = CliRunner()
-    args = ["breakeven", str(REPO / "instances" / "quickstart.json"), "--vary",
+    doc = json.loads((REPO / "instances" / "quickstart.json").read_text())  # 2026-2028, with Oregon
+    doc["horizon"]["end_year"] = 2028
+    doc["demand"]["training"] = {y: v for y, v in doc["demand"]["training"].items() if y <= "2028"}
+    doc["demand"]["inference"][0]["perf"] = {y: v for y, v in doc["demand"]["inference"][0]["perf"].items()
+                                             if y <= "2028"}
+    doc["sites"].append(dict(doc["sites"][0], name="or-hillsboro", region="us-west", shell_capex_usd_per_mw=7898000,
+                             electricity_usd_per_mwh=75, carbon_kg_per_mwh=98))
+    doc["catalog"] = str(REPO / "models" / "default.json")
+    (tmp_path / "two-sites.json").write_text(json.dumps(doc))
+    args = ["breakeven", str(tmp_path / "two-sites.json"), "--vary",
             "sites[name=tx-abilene].electricity_usd_per_mwh=40:400", "--watch", "site:or-hillsboro",
             "--max-solves", "4"]
     for ext in ("csv", "xlsx"):
         r = runner.invoke(main, [*args, "-o", str(tmp_path / f"trace.{ext}")])
         assert r.exit_code == 0, r.output
-        assert "changes between 40 and 130" in r.output
+        assert "changes between 130 and 220" in r.output  # Oregon opens once Texas power is dear
     csv = read_results(tmp_path / "trace.csv")
     xlsx = read_results(tmp_path / "trace.xlsx")
     assert len(xlsx) == 4 and list(xlsx["decision"]) == list(csv["decision"])

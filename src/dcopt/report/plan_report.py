@@ -67,6 +67,7 @@ class Figures:
         self.years = [y.year for y in cases[0][1].years]
         self.start, self.end = (self.years[0], self.years[-1]) if self.years else (None, None)
         self.tco = s.tco_usd or 0.0
+        self.end_values = s.end_of_horizon_usd()  # credit items of the registry at end_year + 1
         self.delivered = sum(p * sum(y.training_delivered + sum(y.inference_delivered.values())
                                      + sum(y.job_delivered.values()) for y in x.years) for p, x in cases)
         self.per_unit = self.tco / self.delivered if self.delivered > 0 else None
@@ -99,6 +100,10 @@ def _cards(s: Solution, f: Figures, inst: Instance | None, unit: str | None) -> 
     out = [
         h.Card("Total cost of ownership (present value)", ch.musd(f.tco),
                f"all costs {span} less resale and remaining values{rate}"),
+        h.Card("TCO before end-of-horizon values", ch.musd(f.tco - f.end_values),
+               f"the TCO without the {ch.musd(-f.end_values)} that come back in "
+               f"{(f.end or 0) + 1}: GPUs resold or valued at the end and the facilities' "
+               "remaining value (present value)"),
         h.Card(_per_unit_label(unit), "n/a" if f.per_unit is None else f"{f.per_unit:,.0f} USD",
                f"TCO / {f.delivered:,.0f} {unit_years} of training and inference delivered, {span}"),
         h.Card("Data-hall capacity built", f"{f.it_mw:,.0f} MW IT",

@@ -314,6 +314,24 @@ class Solution(_Out):
         """The `Instance` this solution was solved for; None for a solution read from a file."""
         return self._instance
 
+    def end_of_horizon_usd(self) -> float:
+        """NPV of the end-of-horizon values (negative: money back): the cost items of kind
+        ``credit`` in the registry (`dcopt.model.items`: GPUs resold or valued at the end,
+        existing GPUs' residual value, facilities' salvage) booked in the year after the
+        horizon, discounted as every cost. ``tco_usd - end_of_horizon_usd()`` is the TCO before
+        them. Expected over the cases, with scenarios; 0 without a plan."""
+        if self.scenarios is not None:
+            return sum(c.probability * c.solution.end_of_horizon_usd() for c in self.scenarios.cases)
+        if not self.has_plan or not self.years:
+            return 0.0
+        from ..model.items import is_credit  # the registry of cost items
+
+        start, after = self.years[0].year, self.years[-1].year + 1
+        rate = self.discount_rate or 0.0
+        nominal = sum(by_year.get(after, 0.0) for item, by_year in self.costs_nominal_usd.items()
+                      if is_credit(item))
+        return nominal * (1.0 + rate) ** -(after - start)
+
     def emissions_t(self) -> float:
         """The plan's emissions over the horizon, t CO2 (expected over the cases, with scenarios)."""
         if self.scenarios is not None:

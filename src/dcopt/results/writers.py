@@ -159,6 +159,11 @@ def summary(solution: Solution, top: int = 6, instance: Instance | None = None) 
     tco = (f"Expected TCO {_musd(s.tco_usd or 0.0)} (NPV, over {len(sc.cases)} cases)" if sc is not None
            else f"TCO {_musd(s.tco_usd or 0.0)} (NPV)")
     lines.append(f"{tco}; gap {100 * (s.mip_gap or 0):.4f} %; solved in {s.solve_seconds:.1f} s")
+    end = s.end_of_horizon_usd()
+    if end:
+        lines.append(f"  {_musd((s.tco_usd or 0.0) - end)} before end-of-horizon values, which are "
+                     f"{_musd(end)} (GPUs resold or valued, facilities' remaining value, in "
+                     f"{_cost_years(s)[-1]})")
     if s.unmet_demand:
         lines.append(f"Unmet demand (priced at {_musd(s.unmet_penalty_usd)} NPV, not in the TCO):")
         for u in s.unmet_demand:
