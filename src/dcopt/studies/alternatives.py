@@ -385,23 +385,11 @@ def table(rows: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:
 
 
 def read_alternatives(path: str | Path) -> pd.DataFrame:
-    """An alternatives results file (``.csv`` or ``.parquet``) as the table `alternatives` returns."""
-    import csv
-    import io
+    """An alternatives results file (``.csv``, ``.parquet`` or ``.xlsx``) as the table
+    `alternatives` returns."""
+    from .results import read_rows
 
-    import pandas as pd
-
-    from .results import _from_frame, _typed
-
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        df = pd.read_parquet(path)
-        cols = list(df.columns)
-        rows = [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
-    else:
-        records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-        cols = records[0] if records else []
-        rows = [{c: _typed(c, v) for c, v in zip(cols, rec)} for rec in records[1:] if len(rec) == len(cols)]
+    cols, rows = read_rows(path)
     return table([_typed_row(r) for r in rows], cols)
 
 

@@ -154,20 +154,25 @@ def table(rows: Iterable[dict[str, Any]], cols: Sequence[str]) -> pd.DataFrame:
 def read_results(path: str | Path) -> pd.DataFrame:
     """A results file (``.csv``, ``.parquet`` or ``.xlsx``) as the DataFrame `dcopt.sweep`
     returns: the same dtypes, empty text columns as "" (not NaN)."""
+    cols, rows = read_rows(path)
+    return table(rows, cols)
+
+
+def read_rows(path: str | Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and typed rows of a results file (``.csv``, ``.parquet`` or ``.xlsx``):
+    what `read_results` and `read_alternatives` turn into their tables."""
     import pandas as pd
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        cols, rows = _read_xlsx(path)
-    elif path.suffix.lower() == ".parquet":
+        return _read_xlsx(path)
+    if path.suffix.lower() == ".parquet":
         df = pd.read_parquet(path)
         cols = list(df.columns)
-        rows = [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
-    else:
-        records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-        cols = records[0] if records else []
-        rows = [{c: _typed(c, v) for c, v in zip(cols, rec)} for rec in records[1:] if len(rec) == len(cols)]
-    return table(rows, cols)
+        return cols, [{c: _from_frame(c, v) for c, v in rec.items()} for rec in df.to_dict("records")]
+    records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    cols = records[0] if records else []
+    return cols, [{c: _typed(c, v) for c, v in zip(cols, rec)} for rec in records[1:] if len(rec) == len(cols)]
 
 
 def _read_xlsx(path: Path, check: Any = None) -> tuple[list[str], list[dict[str, Any]]]:
