@@ -106,3 +106,101 @@ def test_a_plan_is_checked_against_the_matrix_entries_in_use_only():
     lp.a_matrix_.value_ = [1.0, 1.0, 99.0, 99.0]
     assert _objective_if_feasible(lp, np.array([1.0, 2.0])) == pytest.approx(5.0)
     assert _objective_if_feasible(lp, np.array([1.0, 1.0])) is None  # 2 < 3
+
+
+def _tiny_lp():
+    """Columns: blocks b (integer), the site's opening o (binary), blocks b2 at a site open from
+    the start. Rows: 5.6 b - 50 o <= 0 (a grid limit), 5.6 b2 <= 50, b + b2 >= 9 (demand)."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = 3, 3
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = [1.0, 10.0, 1.0], [0.0, 0.0, 0.0], [20.0, 1.0, 20.0]
+    lp.row_lower_ = [-highspy.kHighsInf, -highspy.kHighsInf, 9.0]
+    lp.row_upper_ = [0.0, 50.0, highspy.kHighsInf]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = [0, 2, 3, 5]
+    lp.a_matrix_.index_ = [0, 2, 0, 1, 2]
+    lp.a_matrix_.value_ = [5.6, 1.0, -50.0, 5.6, 1.0]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * 3
+    return lp
+
+
+def test_the_derated_lp_leaves_one_block_of_room_in_each_grid_row():
+    import highspy
+
+    from dcopt.solver.highs import matrix_entries
+    from dcopt.solver.incumbent import derating
+
+    lp = _tiny_lp()
+    edit = derating(lp, np.array([0, 1]), fixed=np.array([1]))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    edit(h)
+    out = h.getLp()
+    entries = {(int(r), int(c)): v for r, c, v in zip(*matrix_entries(out), strict=True)}
+    assert entries[0, 1] == pytest.approx(-50.0 + 5.6)  # the opening brings 44.4 MW, not 50
+    assert entries[0, 0] == pytest.approx(5.6) and entries[2, 0] == pytest.approx(1.0)
+    assert list(out.row_upper_[:2]) == pytest.approx([0.0, 50.0 - 5.6])  # no opening: the bound
+    assert out.row_lower_[2] == pytest.approx(9.0)  # a row not named is as it was
+    assert derating(lp, np.array([2], dtype=np.int32), fixed=np.array([1])) is not None
+    assert derating(lp, np.zeros(0, dtype=np.int32), fixed=np.array([1])) is None
+
+
+def _scripted(results: dict):
+    """A RunFn that returns `results[name][i]` for the i-th run of that name, and logs the calls."""
+    calls: list[tuple[str, dict]] = []
+
+    def run(name, time_limit, gap, **kw):
+        calls.append((name, kw))
+        return results[name][sum(1 for n, _ in calls if n == name) - 1]
+
+    return run, calls
+
+
+def test_a_neighbourhood_out_of_time_gives_way_to_the_next_and_ctrl_c_stops_them():
+    import highspy
+
+    from dcopt.solver.highs import Run
+
+    S = highspy.HighsModelStatus
+    lp = _tiny_lp()
+    families = Families(np.array([0, 2]), np.array([1]), np.zeros(0, dtype=np.int32), np.array([0, 1, 2]))
+    lp_run = Run(S.kOptimal, True, np.array([8.9, 1.0, 0.1]), 19.0, 19.0, 1.0)
+    plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)  # 44.8 <= 50, 9 blocks
+    run, calls = _scripted({"lp": [lp_run], "rounded": [Run(S.kTimeLimit, False, None, None, None, 2.0), plan]})
+    made = construct(run, lp, families, lambda share: None, 1e-4)
+    assert [n for n, _ in calls] == ["lp", "rounded", "rounded"]
+    assert made.neighbourhood == 2 and made.objective == pytest.approx(19.0) and not made.derated
+    stopped = Run(S.kInterrupt, False, None, None, None, 0.0, ran=False)
+    run, calls = _scripted({"lp": [lp_run], "rounded": [stopped]})
+    made = construct(run, lp, families, lambda share: None, 1e-4)
+    assert [n for n, _ in calls] == ["lp", "rounded"] and made.x is None
+
+
+def test_without_a_plan_around_the_lp_the_derated_lp_is_rounded_from_the_lps_basis():
+    import highspy
+
+    from dcopt.solver.highs import Run
+
+    S = highspy.HighsModelStatus
+    lp = _tiny_lp()
+    families = Families(np.array([0, 2]), np.array([1]), np.zeros(0, dtype=np.int32), np.array([0, 1, 2]),
+                        derate=np.array([0, 1], dtype=np.int32))
+    lp_run = Run(S.kOptimal, True, np.array([8.9, 1.0, 0.1]), 19.0, 19.0, 1.0, basis="the LP's basis")
+    derated = Run(S.kOptimal, True, np.array([7.9, 1.0, 1.1]), 19.0, 19.0, 0.1)
+    none = Run(S.kInfeasible, False, None, None, None, 0.1)
+    plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
+    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], "rounded": [none, none, none, plan]})
+    made = construct(run, lp, families, lambda share: None, 1e-4)
+    assert [n for n, _ in calls] == ["lp"] + ["rounded"] * 3 + ["derated lp", "rounded"]
+    derated_call = calls[4][1]
+    assert derated_call["basis"] == "the LP's basis" and callable(derated_call["edit"])
+    assert made.derated and made.neighbourhood == 1 and made.x.tolist() == [8.0, 1.0, 1.0]
+    # the plan is checked against the model, not taken on the run's word
+    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated],
+                            "rounded": [none, none, none, Run(S.kOptimal, True, np.array([9.0, 1.0, 0.0]),
+                                                              19.0, 19.0, 0.1)] + [none, none]})
+    made = construct(run, lp, families, lambda share: None, 1e-4)
+    assert made.x is None  # 5.6 * 9 = 50.4 MW > 50: not a plan

@@ -26,6 +26,7 @@ STAGING = Staging(
     fixed=("opened", "fab_by", "upgraded", "lit_by"),  # sites, fabrics, upgrades, routes: fixed in stage 2
     flexible=("built", "links_by"),  # blocks and links: fixed in stage 2's first try, free in its second
     loose=("lit_by",),  # routes: flexible in the plan rounded from the LP
+    derate=("grid",),  # grid limits: the derated LP leaves a block of room at every site
 )
 """How a staged solve treats this model's variables (`solver.HighsSession`)."""
 

@@ -173,6 +173,7 @@ class Run:
     seconds: float
     abandoned: bool = False  # did not stop when asked; its plan is the last one it reported
     ran: bool = True  # False: not started (the deadline had passed, Ctrl-C, or a run abandoned)
+    basis: Any = None  # the final simplex basis, when asked for (`keep_basis`) and the run finished
 
 
 class Clock:
@@ -279,12 +280,15 @@ class Staging:
     `flexible`: families fixed in stage 2's first try and freed in its second.
     `loose`: `fixed` families that the plan rounded from the LP (:mod:`.incumbent`) treats as
     `flexible` (routes: an LP that splits a job over fractional homes lights none).
+    `derate`: capacity rows (constraint families) that the derated LP of :mod:`.incumbent`
+    narrows by one of their largest items, so that whole items fit what it sized.
     """
 
     units: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     flexible: tuple[str, ...] = ()
     loose: tuple[str, ...] = ()
+    derate: tuple[str, ...] = ()
 
 
 class HighsSession:
@@ -358,6 +362,12 @@ class HighsSession:
         self.ensure_instance()
         return iter(self.opt._pyomo_con_to_solver_con_map.items())
 
+    def row_indices(self, families: tuple[str, ...]) -> np.ndarray:
+        """HiGHS rows of the constraints named `families`, in the model and in its blocks."""
+        wanted = set(families)
+        return np.array(sorted(r for con, r in self.rows() if con.parent_component().local_name in wanted),
+                        dtype=np.int32)
+
     def columns(self, families: tuple[str, ...]) -> np.ndarray:
         """HiGHS columns of the variables named `families`, in the model and in its blocks
         (one per scenario case); a family the model lacks has none."""
@@ -370,10 +380,14 @@ class HighsSession:
 
     def run(self, options: SolveOptions, clock: Clock, time_limit: float | None, gap: float, log: io.StringIO,
             relax: np.ndarray | None = None, bounds: tuple | None = None, start: np.ndarray | None = None,
-            incumbent: Incumbent | None = None, name: str = "", node_limit: int | None = None) -> Run:
+            incumbent: Incumbent | None = None, name: str = "", node_limit: int | None = None,
+            edit: Callable[[highspy.Highs], None] | None = None, basis: Any = None,
+            keep_basis: bool = False) -> Run:
         """One HiGHS run on a fresh copy of the model: `relax` columns continuous, `bounds`
-        (columns, lower, upper) changed, `start` as the first incumbent, at most `node_limit`
-        branch-and-bound nodes (a limit HiGHS counts itself, the same on any machine). Plans
+        (columns, lower, upper) changed, `edit(copy)` applied (e.g. rows changed), `start` as
+        the first incumbent, `basis` as the starting simplex basis (an LP), at most `node_limit`
+        branch-and-bound nodes (a limit HiGHS counts itself, the same on any machine);
+        `keep_basis`: the finished run's basis in `Run.basis`. Plans
         found on the way are offered to `incumbent` (leave it None when `relax` makes them not
         plans). No run starts once `clock.over()`; one that runs is guarded by it
         (`_wait_guarded`)."""
@@ -382,6 +396,10 @@ class HighsSession:
             status = highspy.HighsModelStatus.kInterrupt if clock.interrupted else highspy.HighsModelStatus.kTimeLimit
             return Run(status, False, None, None, None, 0.0, ran=False)
         h = self._copy(options, time_limit, gap, relax, bounds, start, node_limit)
+        if edit is not None:
+            edit(h)
+        if basis is not None:
+            h.setBasis(basis)
         seen: dict[str, Any] = {"x": None, "objective": None, "bound": None, "open": True}
         lock = threading.Lock()
 
@@ -421,7 +439,10 @@ class HighsSession:
         h.cbLogging -= on_log
         h.cbMipImprovingSolution -= on_solution
         h.cbMipInterrupt -= on_check
-        return _finished_run(h, seconds)
+        run = _finished_run(h, seconds)
+        if keep_basis and h.getBasis().valid:
+            run.basis = h.getBasis()
+        return run
 
     def _copy(self, options: SolveOptions, time_limit: float | None, gap: float, relax: np.ndarray | None,
               bounds: tuple | None, start: np.ndarray | None, node_limit: int | None) -> highspy.Highs:
@@ -490,6 +511,18 @@ def _finished_run(h: highspy.Highs, seconds: float) -> Run:
     return Run(status, has_plan, x, objective, bound, seconds)
 
 
+def matrix_entries(lp: highspy.HighsLp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, value) of every entry of the constraint matrix of `lp`."""
+    a = lp.a_matrix_
+    start = np.array(a.start_)
+    nnz = int(start[-1]) if start.size else 0  # HiGHS may keep spare entries past the last start
+    index, value = np.array(a.index_)[:nnz], np.array(a.value_)[:nnz]
+    counts = np.diff(start)
+    if a.format_ == highspy.MatrixFormat.kRowwise:
+        return np.repeat(np.arange(lp.num_row_), counts), index, value
+    return index, np.repeat(np.arange(lp.num_col_), counts), value
+
+
 def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6) -> float | None:
     """Objective of column values `x` in `lp`, or None if they break a bound,
     a row or integrality (beyond `tol`, scaled)."""
@@ -503,17 +536,8 @@ def _objective_if_feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = 1e-6
         integer = np.array([v != highspy.HighsVarType.kContinuous for v in lp.integrality_])
         if np.any(np.abs(x[integer] - np.round(x[integer])) > tol):
             return None
-    a = lp.a_matrix_
-    start = np.array(a.start_)
-    nnz = int(start[-1]) if start.size else 0  # HiGHS may keep spare entries past the last start
-    index, value = np.array(a.index_)[:nnz], np.array(a.value_)[:nnz]
-    counts = np.diff(start)
-    if a.format_ == highspy.MatrixFormat.kRowwise:
-        rows = np.repeat(np.arange(lp.num_row_), counts)
-        activity = np.bincount(rows, weights=value * x[index], minlength=lp.num_row_)
-    else:
-        cols = np.repeat(np.arange(lp.num_col_), counts)
-        activity = np.bincount(index, weights=value * x[cols], minlength=lp.num_row_)
+    rows, cols, value = matrix_entries(lp)
+    activity = np.bincount(rows, weights=value * x[cols], minlength=lp.num_row_)
     row_lower, row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
     scale = tol * np.maximum(1.0, np.abs(activity))
     if np.any(activity < row_lower - scale) or np.any(activity > row_upper + scale):

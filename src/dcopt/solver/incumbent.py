@@ -17,6 +17,14 @@ until one has a plan:
    filled exactly).
 3. `units` and `flexible` free: only the sites and fabrics follow the LP.
 
+A neighbourhood that runs out of its time gives way to the next. When none has a plan, the
+same three are tried around the *derated LP*: the LP with every capacity row the model names
+(`Staging.derate`: the grid limits) narrowed by its largest item (a block at the site's
+highest PUE), warm-started from the LP's basis. The LP fills a grid limit to the last MW with
+fractional blocks; whole blocks then fit only at sites the LP did not open, which every
+neighbourhood keeps closed (large-50site: all three infeasible around the LP, the second
+feasible around the derated LP, whose objective is 0.02 % higher; docs/performance.md).
+
 Every plan is checked against the rows, bounds and integrality of the model before it is
 returned (`_objective_if_feasible`).
 """
@@ -24,12 +32,12 @@ returned (`_objective_if_feasible`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-from .highs import Run, _objective_if_feasible
+from .highs import Run, _objective_if_feasible, matrix_entries
 
 INTEGRAL_TOL = 1e-6
 """An LP value within this of a whole number counts as that number (HiGHS's MIP
@@ -54,8 +62,11 @@ NEIGHBOURHOOD_GAP = 0.01
 """Relative gap a neighbourhood MIP stops at (against its own bound), unless the solve's is looser."""
 
 RunFn = Callable[..., Run]
-"""`run(name, time_limit, gap, relax=None, bounds=None, node_limit=None) -> Run`: one guarded
-HiGHS run."""
+"""`run(name, time_limit, gap, relax=None, bounds=None, node_limit=None, edit=None, basis=None,
+keep_basis=False) -> Run`: one guarded HiGHS run (`HighsSession.run`)."""
+
+RELAXATIONS = ("lp", "derated lp")
+"""Names of the construction's LP runs: their solutions are not plans."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Families:
     fixed: np.ndarray
     flexible: np.ndarray
     integer: np.ndarray
+    derate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # HiGHS rows
 
 
 @dataclass
@@ -76,6 +88,7 @@ class Construction:
     x: np.ndarray | None = None
     objective: float | None = None
     neighbourhood: int | None = None  # which neighbourhood (1-3) gave the plan
+    derated: bool = False  # around the derated LP's solution
 
     @property
     def bound(self) -> float | None:
@@ -96,14 +109,31 @@ def integer_columns(lp: highspy.HighsLp) -> np.ndarray:
 
 def construct(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callable[[float], float | None],
               gap: float) -> Construction:
-    """Solve the LP relaxation, then the neighbourhoods around its solution until one has a plan.
-    `left(share)`: that share of the seconds left (None without a limit)."""
-    lp_run = run("lp", left(LP_SHARE), gap, relax=families.integer)
+    """Solve the LP relaxation, then the neighbourhoods around its solution until one has a plan,
+    then around the derated LP's (module docstring). `left(share)`: that share of the seconds
+    left (None without a limit)."""
+    lp_run = run("lp", left(LP_SHARE), gap, relax=families.integer, keep_basis=True)
     out = Construction(lp_run)
     if lp_run.x is None or lp_run.status != highspy.HighsModelStatus.kOptimal:
         return out
     limit_s = max(NEIGHBOURHOOD_MIN_S, NEIGHBOURHOOD_LP_FACTOR * lp_run.seconds)
-    for k, bounds in enumerate(neighbourhoods(lp, families, lp_run.x), start=1):
+    if _round(run, lp, families, lp_run.x, left, limit_s, gap, out):
+        return out
+    edit = derating(lp, families.derate, families.fixed)
+    if edit is None:
+        return out
+    derated = run("derated lp", left(LP_SHARE), gap, relax=families.integer, edit=edit, basis=lp_run.basis)
+    if derated.x is not None and derated.status == highspy.HighsModelStatus.kOptimal:
+        out.derated = True
+        _round(run, lp, families, derated.x, left, limit_s, gap, out)
+    return out
+
+
+def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
+           left: Callable[[float], float | None], limit_s: float, gap: float, out: Construction) -> bool:
+    """The neighbourhoods around `x` in turn, until one has a plan (kept in `out`); True when
+    one had, or when no further run may start (Ctrl-C, the deadline)."""
+    for k, bounds in enumerate(neighbourhoods(lp, families, x), start=1):
         share = left(NEIGHBOURHOOD_SHARE)
         attempt = run("rounded", None if share is None else min(limit_s, share),
                       max(gap, NEIGHBOURHOOD_GAP), bounds=bounds, node_limit=NEIGHBOURHOOD_NODES)
@@ -111,11 +141,41 @@ def construct(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callabl
             objective = _objective_if_feasible(lp, attempt.x)
             if objective is not None:
                 out.x, out.objective, out.neighbourhood = attempt.x, objective, k
-                return out
-        if attempt.status not in (highspy.HighsModelStatus.kInfeasible,
-                                  highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return out  # out of time, interrupted, or a plan that fails the check: stop here
-    return out
+                return True
+        if not attempt.ran or attempt.abandoned or attempt.status == highspy.HighsModelStatus.kInterrupt:
+            return True  # Ctrl-C, the deadline, or a run that did not stop: no further run
+        # infeasible, out of its time or nodes, or a plan that fails the check: the next one
+    return False
+
+
+def derating(lp: highspy.HighsLp, rows: np.ndarray, fixed: np.ndarray) -> Callable[[highspy.Highs], None] | None:
+    """The derated LP's changes to a copy of `lp`, or None when there are none: each row of
+    `rows` (`a x <= b`) loses the room of its largest positive coefficient, taken from its most
+    negative coefficient on a `fixed` column (a site's opening, which brings the limit with it)
+    or, without one, from its upper bound."""
+    r, c, v = matrix_entries(lp)
+    mine = np.isin(r, rows)
+    r, c, v = r[mine], c[mine], v[mine]
+    margin = np.zeros(lp.num_row_)
+    np.maximum.at(margin, r, np.maximum(v, 0.0))
+    opening: dict[int, tuple[float, int]] = {}
+    for row, col, value in zip(*(a[(v < 0) & np.isin(c, fixed)] for a in (r, c, v)), strict=True):
+        if value < opening.get(int(row), (0.0, -1))[0]:
+            opening[int(row)] = (float(value), int(col))
+    narrowed = [int(row) for row in np.unique(r) if margin[row] > 0]
+    if not narrowed:
+        return None
+    row_lower, row_upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+
+    def edit(h: highspy.Highs) -> None:
+        for row in narrowed:
+            if row in opening:
+                value, col = opening[row]
+                h.changeCoeff(row, col, min(value + margin[row], 0.0))
+            else:
+                h.changeRowBounds(row, float(row_lower[row]), float(row_upper[row] - margin[row]))
+
+    return edit
 
 
 def neighbourhoods(lp: highspy.HighsLp, families: Families, x: np.ndarray):

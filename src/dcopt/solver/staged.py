@@ -31,7 +31,7 @@ from .highs import (
     _objective_if_feasible,
     termination_of,
 )
-from .incumbent import Families, construct, integer_columns
+from .incumbent import RELAXATIONS, Families, construct, integer_columns
 
 if TYPE_CHECKING:
     from .highs import HighsSession
@@ -146,7 +146,7 @@ class _Staged:
         if start is None:
             loose = s.columns(s.staging.loose)
             families = Families(units, np.setdiff1d(fixed, loose), np.union1d(flexible, loose),
-                                integer_columns(self.best.lp))
+                                integer_columns(self.best.lp), s.row_indices(s.staging.derate))
             made = construct(self._construction_run, self.best.lp, families, self.left, options.mip_gap)
             if made.infeasible:
                 return Status.infeasible
@@ -157,8 +157,8 @@ class _Staged:
         return self._stages(units, fixed, flexible)
 
     def _construction_run(self, name: str, time_limit: float | None, gap: float, **kw: Any) -> Run:
-        run = self.run(name, time_limit, gap, plans=name != "lp", **kw)
-        # the LP relaxation's objective bounds the MIP; a neighbourhood's bound does not
+        run = self.run(name, time_limit, gap, plans=name not in RELAXATIONS, **kw)
+        # the LP relaxation's objective bounds the MIP; a neighbourhood's or the derated LP's does not
         self.record(name, run, global_bound=name == "lp", plan=False)
         return run
 
