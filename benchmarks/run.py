@@ -285,9 +285,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--only", nargs="*", help="instance names to run (default: all)")
     p.add_argument("--no-floor", action="store_true", help="skip HiGHS alone on the exported model")
-    p.add_argument("--no-scaling", action="store_true")
+    p.add_argument("--no-scaling", action="store_true", help="skip the scaling part (the docs keep its tables)")
     p.add_argument("--write-docs", action="store_true", help="regenerate docs/performance.md")
-    p.add_argument("--no-anytime", action="store_true", help="skip benchmarks/anytime.py")
+    p.add_argument("--no-anytime", action="store_true", help="skip benchmarks/anytime.py (the docs keep its table)")
     p.add_argument("--anytime-limits", nargs="*", type=float, default=list(anytime.LIMITS))
     p.add_argument("--quick", action="store_true",
                    help="development run: --time-limit 20 unless given, smaller scaling, no anytime")
@@ -341,14 +341,26 @@ def write_docs(a, solve_md: str, scale_md: str, fit_md: str, anytime_md: str = "
         machine=f"{platform.machine()}, {_cpus()} CPUs, Python {platform.python_version()}, "
                 f"HiGHS {dcopt.solver.highs.highs_version()}, dcopt {dcopt.__version__}",
         date=time.strftime("%Y-%m-%d"), time_limit=f"{a.time_limit:g}", mip_gap=f"{100 * a.mip_gap:g} %",
-        threads=a.threads, solve_table=solve_md, scale_table=scale_md or "(skipped)", fit=fit_md or "(skipped)",
-        anytime_table=anytime_md or _kept_section(), anytime_load=load or "(as before)",
+        threads=a.threads, solve_table=solve_md, scale_table=scale_md or _kept(template, "scale_table"),
+        fit=fit_md or _kept(template, "fit"), anytime_table=anytime_md or _kept_anytime(),
+        anytime_load=load or _kept(template, "anytime_load"),
     )
     (REPO / "docs" / "performance.md").write_text(text, encoding="utf-8")
     print("wrote docs/performance.md")
 
 
-def _kept_section() -> str:
+def _kept(template: str, field: str) -> str:
+    """What docs/performance.md has now where `template` has `{field}` (a table not re-measured:
+    --no-anytime, --no-scaling): the text between the template's words around it."""
+    text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
+    before, after = template.split("{" + field + "}", 1)
+    head, tail = before[-60:], after[:60].split("{", 1)[0]
+    if head not in text or not tail or tail not in text.split(head, 1)[1]:
+        return "(not measured)"
+    return text.split(head, 1)[1].split(tail, 1)[0]
+
+
+def _kept_anytime() -> str:
     """The anytime table of the current docs/performance.md (for --no-anytime)."""
     text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
     if "## A plan early, at any time limit" not in text:
