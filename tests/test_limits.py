@@ -95,6 +95,49 @@ def test_the_deadline_counts_from_before_reading(tmp_path):
     assert s.solver.stages == []
 
 
+def test_a_deadline_that_passes_while_the_model_is_built_stops_the_command_there(monkeypatch):
+    """Building and handing over cannot ask for the time left: the deadline's alarm stops them
+    (a build that would otherwise run for a minute, whatever the machine's speed)."""
+    from dcopt.pipeline.solve import Pipeline
+
+    finished = []
+
+    def endless_build(self, cases, fixed, fixed_before):
+        end = time.perf_counter() + 60.0
+        while time.perf_counter() < end:
+            pass
+        finished.append(True)
+
+    monkeypatch.setattr(Pipeline, "_build_or_update", endless_build)
+    previous = signal.getsignal(signal.SIGALRM)
+    s = solve(QUICKSTART, deadline=Deadline(0.3), time_limit_s=0.3)
+    assert s.status == "time_limit" and not s.has_plan and s.solver.stages == []
+    assert not finished  # stopped at the deadline, not at the end of the build
+    assert signal.getsignal(signal.SIGALRM) is previous  # and the timer's handler put back
+
+
+def test_the_deadline_alarm_only_where_a_timer_signal_can_stop_a_step():
+    import threading
+
+    from dcopt.solver.deadline import DeadlinePassed
+
+    with pytest.raises(DeadlinePassed), Deadline(0.0).alarm():
+        pass  # already passed: the block does not start
+    with Deadline().alarm():
+        pass  # no limit: no alarm
+    seen = []
+
+    def in_a_thread():  # a Dask worker's thread: no signals there, the block just runs
+        with Deadline(0.01).alarm():
+            time.sleep(0.05)
+            seen.append("ran")
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == ["ran"]
+
+
 def test_a_run_that_ignores_its_interrupt_is_abandoned_with_its_plan(monkeypatch):
     """HiGHS's root LP and sub-MIP heuristics ignore interrupts at scale (docs/performance.md).
     Simulated here by a cancelSolve that does nothing and a HiGHS time limit far beyond the

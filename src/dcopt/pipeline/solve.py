@@ -36,7 +36,7 @@ from ..results.solution import (
     StageResult,
     Timings,
 )
-from ..solver.deadline import Deadline
+from ..solver.deadline import Deadline, DeadlinePassed
 from ..solver.highs import (
     HighsSession,
     OnPlan,
@@ -146,13 +146,16 @@ class Pipeline:
             return cases, None, SolveOutcome.without_run(Status.time_limit), timings
         t0 = time.perf_counter()
         try:
-            self._build_or_update(cases, fixed, fixed_before)
-        except KeyboardInterrupt:
+            with deadline.alarm():  # the deadline may pass while building or handing over
+                self._build_or_update(cases, fixed, fixed_before)
+                timings.build_s = time.perf_counter() - t0
+                timings.handoff_s = self.session.ensure_instance()
+        except (KeyboardInterrupt, DeadlinePassed) as stop:
             self.session = self.cases = None
-            return cases, None, SolveOutcome.without_run(Status.interrupted), timings
-        timings.build_s = time.perf_counter() - t0
+            status = Status.interrupted if isinstance(stop, KeyboardInterrupt) else Status.time_limit
+            return cases, None, SolveOutcome.without_run(status), timings
         outcome = self.session.solve(self.options, start=self._start, deadline=deadline, on_plan=on_plan)
-        timings.handoff_s = outcome.handoff_s
+        timings.handoff_s += outcome.handoff_s
         timings.solve_s = outcome.solve_s
         return cases, self.session, outcome, timings
 
