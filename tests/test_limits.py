@@ -100,19 +100,27 @@ def test_a_deadline_that_passes_while_the_model_is_built_stops_the_command_there
     (a build that would otherwise run for a minute, whatever the machine's speed)."""
     from dcopt.pipeline.solve import Pipeline
 
-    finished = []
+    deadline = Deadline(3600.0)
+    prepare, started, finished = Pipeline.prepare, [], []
+
+    def prepare_then_little_time_left(self, inst):
+        cases = prepare(self, inst)
+        deadline.at = time.perf_counter() + 0.3  # however long preparing took, the build is reached
+        return cases
 
     def endless_build(self, cases, fixed, fixed_before):
+        started.append(True)
         end = time.perf_counter() + 60.0
         while time.perf_counter() < end:
             pass
         finished.append(True)
 
+    monkeypatch.setattr(Pipeline, "prepare", prepare_then_little_time_left)
     monkeypatch.setattr(Pipeline, "_build_or_update", endless_build)
     previous = signal.getsignal(signal.SIGALRM)
-    s = solve(QUICKSTART, deadline=Deadline(0.3), time_limit_s=0.3)
+    s = solve(QUICKSTART, deadline=deadline, time_limit_s=3600.0)
     assert s.status == "time_limit" and not s.has_plan and s.solver.stages == []
-    assert not finished  # stopped at the deadline, not at the end of the build
+    assert started and not finished  # stopped at the deadline, not at the end of the build
     assert signal.getsignal(signal.SIGALRM) is previous  # and the timer's handler put back
 
 
