@@ -97,8 +97,8 @@ class Pipeline:
 
     For each instance it prepares the model data; when only numbers that are
     mutable parameters changed (prices, costs, discount rate, carbon, demand
-    values, budget), it updates them in the persistent model and re-solves,
-    starting HiGHS from the previous plan. Any other change (a grid limit, a
+    values, budget), it updates them in the built model, hands its numbers to
+    HiGHS again and re-solves, starting HiGHS from the previous plan. Any other change (a grid limit, a
     PUE, a sale year, demand appearing where there was none) rebuilds the
     model, which then serves the following variants.
 
@@ -115,7 +115,7 @@ class Pipeline:
         self.goal = _with_options(goal or Goal(), self.options)
         self.cases: list[ModelData] | None = None
         self.session: HighsSession | None = None
-        self._start = None  # the last plan, as HiGHS's start after an in-place update
+        self._warm = False  # start from the last plan (after an in-place update)
         self._shape: tuple | None = None  # the shape of the goal the model was built for
         self.builds = 0
         self.updates = 0
@@ -154,21 +154,22 @@ class Pipeline:
             self.session = self.cases = None
             status = Status.interrupted if isinstance(stop, KeyboardInterrupt) else Status.time_limit
             return cases, None, SolveOutcome.without_run(status), timings
-        outcome = self.session.solve(self.options, start=self._start, deadline=deadline, on_plan=on_plan)
+        start = self.session.last_plan if self._warm else None  # in the columns of the new hand-off
+        outcome = self.session.solve(self.options, start=start, deadline=deadline, on_plan=on_plan)
         timings.handoff_s += outcome.handoff_s
         timings.solve_s = outcome.solve_s
         return cases, self.session, outcome, timings
 
     def _build_or_update(self, cases: list[ModelData], fixed: Plan | None, fixed_before: int | None) -> None:
         """Update the persistent model's numbers when only they changed, else build afresh."""
-        self._start = None
+        self._warm = False
         if fixed is None and self.session is not None and self.cases is not None and len(self.cases) == len(
                 cases) and self._shape == self.goal.shape() and all(
                 same_structure(a, b) for a, b in zip(self.cases, cases)):
             update_numbers(self.session.model, cases)
             update_goal(self.session.model, self.goal)
-            self.session.opt.update_parameters()
-            self._start = self.session.last_plan
+            self.session.numbers_changed()
+            self._warm = True
             self.updates += 1
         else:
             model = build_model(cases, self.goal)
@@ -404,7 +405,7 @@ def _report(options: SolveOptions, outcome: SolveOutcome | None, session: HighsS
             timings: Timings) -> SolverReport:
     nvars = nint = ncons = 0
     if session is not None and session.handed_over:
-        lp = session.highs.getLp()
+        lp = session.lp
         nvars, ncons = lp.num_col_, lp.num_row_
         nint = sum(1 for v in lp.integrality_ if v != highspy.HighsVarType.kContinuous)
     bound = None

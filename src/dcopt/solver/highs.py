@@ -1,10 +1,10 @@
 """Hand the Pyomo model to HiGHS and report, as typed facts, why it stopped
 and whether a plan exists.
 
-The model goes to HiGHS through Pyomo's persistent `highs` interface
-(`pyomo.contrib.solver`), kept alive in a `HighsSession` so that a sweep can
-change parameters and re-solve without rebuilding. Solutions are loaded only
-when HiGHS reports a primal feasible one.
+The model goes to HiGHS as one matrix (:mod:`.handoff`), kept in a
+`HighsSession` so that a sweep can change parameters and hand the numbers
+over again without rebuilding. Solutions are loaded only when HiGHS reports
+a primal feasible one.
 
 One HiGHS run (`HighsSession.run`) is guarded by the command's `Deadline` and
 by Ctrl-C; the staged solve that chains runs is in :mod:`.staged`, the plan
@@ -25,10 +25,10 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pydantic import BaseModel, ConfigDict, Field
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from ..status import Status
 from .deadline import Deadline
+from .handoff import HandOff, hand_over, updated
 
 
 class SolveOptions(BaseModel):
@@ -294,9 +294,9 @@ class Staging:
 class HighsSession:
     """A model handed to HiGHS once, and the (staged) solve.
 
-    The hand-off goes through Pyomo's persistent `highs` interface
-    (`set_instance`), which also gives the map from Pyomo variables to HiGHS
-    columns; that model is the master copy, never changed by a solve. Each
+    The hand-off (:mod:`.handoff`) gives a master highspy model, never
+    changed by a solve, and the maps from Pyomo variables to its columns and
+    from constraints to its rows. Each
     run works on a fresh highspy copy of it (HiGHS 1.x counts `time_limit`
     against an object's cumulative run time, and re-runs of one object
     overran their limits several times over: measured in
@@ -329,38 +329,67 @@ class HighsSession:
 
     def __init__(self, model: pyo.ConcreteModel, staging: Staging | None = None) -> None:
         self.model = model
-        self.opt = Highs()
-        self._instance_set = False
+        self._handoff: HandOff | None = None
+        self._changed = False  # the model's numbers changed since the hand-off
         self.staging = staging or Staging()
         self.last_plan: np.ndarray | None = None  # column values of the last plan found
 
     @property
     def handed_over(self) -> bool:
-        return self._instance_set
+        return self._handoff is not None
 
     def ensure_instance(self) -> float:
-        """Hand the model to HiGHS once; return the seconds it took."""
-        if self._instance_set:
+        """Hand the model to HiGHS once, and again after `numbers_changed`; return the seconds
+        it took."""
+        if self._handoff is not None and not self._changed:
             return 0.0
         t0 = time.perf_counter()
-        self.opt.set_instance(self.model)
-        self._instance_set = True
+        old = self._handoff
+        if old is not None and old.opt is not None:
+            self._handoff = updated(old)
+        else:  # a first change moves the session to the persistent interface (see .handoff)
+            self._handoff = hand_over(self.model, persistent=old is not None)
+            if old is not None and self.last_plan is not None:
+                self.last_plan = self._carried(old, self.last_plan)
+        self._changed = False
         return time.perf_counter() - t0
+
+    def numbers_changed(self) -> None:
+        """The model's parameters changed (a sweep's next point): the next `ensure_instance`
+        hands the new numbers over, and the last plan follows its variables to their columns."""
+        self._changed = self._handoff is not None
+
+    def _carried(self, old: HandOff, x: np.ndarray) -> np.ndarray:
+        """Column values `x` of the hand-off `old`, in this hand-off's columns (a column new
+        to this one: its variable's value, else 0)."""
+        new = self._handoff
+        values = np.zeros(len(new.columns))
+        for j, var in enumerate(new.columns):
+            i = old.column.get(id(var))
+            values[j] = x[i] if i is not None else (var.value or 0.0) if var is not None else 0.0
+        return values
 
     @property
     def highs(self) -> highspy.Highs:
-        """The master highspy model (for export, and for parameter updates in sweeps)."""
+        """The master highspy model (for export; solves run on copies of it)."""
         self.ensure_instance()
-        return self.opt._solver_model
+        return self._handoff.highs
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The master model's `HighsLp` (read once per hand-off)."""
+        self.ensure_instance()
+        return self._handoff.lp
 
     def column_of(self, var: Any) -> int | None:
         """HiGHS column of a Pyomo variable (None if no constraint or cost uses it)."""
-        return self.opt._pyomo_var_to_solver_var_map.get(id(var))
+        self.ensure_instance()
+        return self._handoff.column.get(id(var))
 
     def rows(self) -> Iterator[tuple[Any, int]]:
         """(Pyomo constraint, HiGHS row) of every row handed to HiGHS."""
         self.ensure_instance()
-        return iter(self.opt._pyomo_con_to_solver_con_map.items())
+        return iter(self._handoff.row.items())
 
     def row_indices(self, families: tuple[str, ...]) -> np.ndarray:
         """HiGHS rows of the constraints named `families`, in the model and in its blocks."""
@@ -449,7 +478,7 @@ class HighsSession:
         """A fresh highspy copy of the model with the run's changes and options (see `run`)."""
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.passModel(self.highs.getLp())
+        h.passModel(self.lp)
         if relax is not None and relax.size:
             h.changeColsIntegrality(relax.size, relax, np.full(relax.size, highspy.HighsVarType.kContinuous))
         if bounds is not None and bounds[0].size:
@@ -491,7 +520,7 @@ class HighsSession:
         if self.last_plan is None:
             raise RuntimeError("no plan to load")
         values = self.last_plan
-        column = self.opt._pyomo_var_to_solver_var_map
+        column = self._handoff.column
         for var in self.model.component_data_objects(pyo.Var, descend_into=True):
             j = column.get(id(var))
             var.set_value(float(values[j]) if j is not None else 0.0, skip_validation=True)

@@ -52,7 +52,7 @@ def solve_staged(session: HighsSession, options: SolveOptions, start: np.ndarray
         return _outcome(Status.interrupted, None, stages, log, 0.0, t0)
     t0 = time.perf_counter()  # solve_s counts after the hand-off, as before
     clock.reserve = session.reserve_s(deadline)
-    lp = session.highs.getLp()
+    lp = session.lp
     best = Incumbent(lp, deadline, on_plan)
     state = _Staged(session, options, clock, log, best, stages)
     try:
