@@ -3,7 +3,9 @@
 
 0. *lp* and *rounded*: the LP relaxation and a plan rounded from it (:mod:`.incumbent`),
    unless a start plan is given (a sweep's previous point).
-1. *relaxed*, 2. *purchases*, 3. *full*, each with the best plan so far as incumbent.
+1. *relaxed*, 2. *purchases*, 3. *full*, each with the best plan so far as incumbent;
+   under a time limit too short for *full*, *polish*: the best plan's sites and fabrics
+   kept, its blocks and purchases free, for the time left.
 
 Every run is guarded by the solve's `Clock` (the deadline less a reserve, and Ctrl-C): after
 Ctrl-C or an abandoned run no further run starts, and the best plan so far is the answer.
@@ -35,6 +37,10 @@ from .incumbent import RELAXATIONS, Families, construct, integer_columns
 
 if TYPE_CHECKING:
     from .highs import HighsSession
+
+POLISH_MIN_S = 5.0
+"""Seconds left, at least, for the polish run (the time a time limit leaves when the full stage
+cannot use it); with less the solve stops early."""
 
 
 def solve_staged(session: HighsSession, options: SolveOptions, start: np.ndarray | None = None,
@@ -203,9 +209,21 @@ class _Staged:
             if room:
                 last = self.record("full", self.run("full", self.left(), options.mip_gap,
                                                     start=best.x if warm else None))
+            elif (self.left() or 0.0) >= POLISH_MIN_S:
+                last = self._polish(fixed)
+                self.stopped_early = not self.clock.over()
             else:
                 self.stopped_early = True
         return self.termination(last, relaxed_infeasible)
+
+    def _polish(self, fixed: np.ndarray) -> Status:
+        """The time the full stage cannot use, spent around the best plan: its sites, fabrics,
+        upgrades and routes (`fixed`) kept, blocks and purchases free, started from it. Its
+        bound holds for that neighbourhood only, not for the MIP."""
+        x = self.best.x
+        at_plan = (fixed, np.round(x[fixed]), np.round(x[fixed]))
+        run = self.run("polish", self.left(), self.options.mip_gap, bounds=at_plan, start=x)
+        return self.record("polish", run, global_bound=False)
 
 
 def _stage2_gap(gap: float, relaxed_objective: float | None, bound: float | None) -> float:

@@ -1,0 +1,65 @@
+"""The staged solve's strategy (dcopt.solver.staged) on a real model, with the seconds a
+run reports scripted where the strategy reads them (never the machine's speed)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+from dcopt import load_instance
+from dcopt.model import build_model, new_session
+from dcopt.model.data import prepare
+from dcopt.solver.deadline import Deadline
+from dcopt.solver.highs import SolveOptions, _objective_if_feasible
+from dcopt.status import Status
+
+
+def _session(name: str, slow_relaxed_stage: bool):
+    """A session on instances/`name`.json whose relaxed stage reports a million seconds
+    (as if it had taken longer than any time limit leaves), when `slow_relaxed_stage`."""
+    session = new_session(build_model(prepare(load_instance(REPO / "instances" / f"{name}.json"))))
+    real = session.run
+    names = []
+
+    def run(*args, name="", **kw):
+        names.append(name)
+        result = real(*args, name=name, **kw)
+        if name == "relaxed" and slow_relaxed_stage:
+            result = dataclasses.replace(result, seconds=1e6)
+        return result
+
+    session.run = run
+    return session, names
+
+
+def test_time_the_full_stage_cannot_use_goes_to_polishing_the_plan_around_its_sites():
+    options = SolveOptions(mip_gap=1e-9, threads=1)  # no stage proves that gap here
+    session, names = _session("quickstart", slow_relaxed_stage=True)
+    outcome = session.solve(options, deadline=Deadline(3600.0))
+    assert "polish" in names and "full" not in names
+    stages = [s.name for s in outcome.stages]
+    polish = stages.index("polish")
+    assert stages[polish - 1] == "purchases"
+    before = min(s.objective for s in outcome.stages[:polish]
+                 if s.name in ("rounded", "purchases") and s.objective is not None)  # plans, not relaxations
+    assert outcome.objective <= before + 1e-9  # the polish run starts from the best plan
+    assert _objective_if_feasible(session.lp, session.last_plan) == pytest.approx(outcome.objective)
+    # its bound is the neighbourhood's: the gap is still against the relaxed stage's bound
+    relaxed = next(s for s in outcome.stages if s.name == "relaxed")
+    assert outcome.bound == pytest.approx(max(relaxed.bound, outcome.stages[0].bound))
+    assert outcome.termination is Status.time_limit and outcome.stopped_early
+
+
+def test_without_a_time_limit_the_full_stage_runs_and_no_polish():
+    options = SolveOptions(mip_gap=1e-9, threads=1)
+    session, names = _session("quickstart", slow_relaxed_stage=True)
+    outcome = session.solve(options, deadline=Deadline(None))
+    assert "full" in names and "polish" not in names
+    assert outcome.termination is Status.optimal
+    polished, _ = _session("quickstart", slow_relaxed_stage=True)
+    limited = polished.solve(options, deadline=Deadline(3600.0))
+    assert outcome.objective <= limited.objective * (1 + 1e-9)  # the full MIP's optimum bounds any plan
+    assert np.isfinite(outcome.objective)
