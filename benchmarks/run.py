@@ -337,7 +337,9 @@ def write_docs(a, solve_md: str, scale_md: str, fit_md: str, anytime_md: str = "
         + (f" --time-limit {a.time_limit:g}" if a.time_limit != 120 else "")
         + (f" --mip-gap {a.mip_gap:g}" if a.mip_gap != 0.005 else "")
         + (" --only " + " ".join(repr(n) if " " in n else n for n in a.only) if a.only else "")
-        + (" --quick" if a.quick else ""),
+        + (" --quick" if a.quick else "")
+        + "".join(f" --{flag.replace('_', '-')}" for flag in ("no_floor", "no_scaling", "no_anytime")
+                  if getattr(a, flag) and not (a.quick and flag == "no_anytime")),
         machine=f"{platform.machine()}, {_cpus()} CPUs, Python {platform.python_version()}, "
                 f"HiGHS {dcopt.solver.highs.highs_version()}, dcopt {dcopt.__version__}",
         date=time.strftime("%Y-%m-%d"), time_limit=f"{a.time_limit:g}", mip_gap=f"{100 * a.mip_gap:g} %",
