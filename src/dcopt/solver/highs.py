@@ -362,11 +362,13 @@ class HighsSession:
     def _carried(self, old: HandOff, x: np.ndarray) -> np.ndarray:
         """Column values `x` of the hand-off `old`, in this hand-off's columns (a column new
         to this one: its variable's value, else 0)."""
-        new = self._handoff
-        values = np.zeros(len(new.columns))
-        for j, var in enumerate(new.columns):
+        values = np.zeros(len(self._handoff.columns))
+        for j, var in enumerate(self._handoff.columns):
             i = old.column.get(id(var))
-            values[j] = x[i] if i is not None else (var.value or 0.0) if var is not None else 0.0
+            if i is not None:
+                values[j] = x[i]
+            elif var is not None and var.value is not None:
+                values[j] = var.value
         return values
 
     @property
