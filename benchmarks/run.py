@@ -289,6 +289,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--write-docs", action="store_true", help="regenerate docs/performance.md")
     p.add_argument("--no-anytime", action="store_true", help="skip benchmarks/anytime.py (the docs keep its table)")
     p.add_argument("--anytime-limits", nargs="*", type=float, default=list(anytime.LIMITS))
+    p.add_argument("--merge", action="store_true",
+                   help="with --only and --write-docs: keep the docs' rows of the instances not re-run")
     p.add_argument("--quick", action="store_true",
                    help="development run: --time-limit 20 unless given, smaller scaling, no anytime")
     a = p.parse_args(argv)
@@ -320,8 +322,28 @@ def main(argv: list[str]) -> int:
         load += f", {_load():.1f} at the end"
         print("\n" + anytime_md)
     if a.write_docs:
+        if a.merge:
+            solve_md = _merged(solve_md)
+            anytime_md = _merged(anytime_md) if anytime_md else ""
         write_docs(a, solve_md, scale_md, fit_md, anytime_md, load)
     return 0
+
+
+def _merged(new_md: str) -> str:
+    """The table `new_md` with the rows of the same table in the current docs/performance.md
+    (the same header line) for the instances `new_md` lacks, in the docs' order (--merge)."""
+    text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
+    lines = new_md.splitlines()
+    if not lines or lines[0] not in text:
+        return new_md
+    old: list[str] = []
+    for line in text.split(lines[0], 1)[1].splitlines()[2:]:  # after the header's end and separator
+        if not line.startswith("|"):
+            break
+        old.append(line)
+    new = {row.split("|")[1].strip(): row for row in lines[2:]}
+    rows = [new.pop(line.split("|")[1].strip(), line) for line in old]
+    return "\n".join(lines[:2] + rows + list(new.values()))
 
 
 def _load() -> float:
@@ -338,7 +360,7 @@ def write_docs(a, solve_md: str, scale_md: str, fit_md: str, anytime_md: str = "
         + (f" --mip-gap {a.mip_gap:g}" if a.mip_gap != 0.005 else "")
         + (" --only " + " ".join(repr(n) if " " in n else n for n in a.only) if a.only else "")
         + (" --quick" if a.quick else "")
-        + "".join(f" --{flag.replace('_', '-')}" for flag in ("no_floor", "no_scaling", "no_anytime")
+        + "".join(f" --{flag.replace('_', '-')}" for flag in ("no_floor", "no_scaling", "no_anytime", "merge")
                   if getattr(a, flag) and not (a.quick and flag == "no_anytime")),
         machine=f"{platform.machine()}, {_cpus()} CPUs, Python {platform.python_version()}, "
                 f"HiGHS {dcopt.solver.highs.highs_version()}, dcopt {dcopt.__version__}",

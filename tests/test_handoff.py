@@ -9,6 +9,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
+from dcopt.solver import handoff
 from dcopt.solver.handoff import _as_matrix, _through_persistent, hand_over
 from dcopt.solver.highs import HighsSession, SolveOptions
 
@@ -68,7 +69,14 @@ def test_both_routes_give_the_same_optimum():
     assert _solved(_through_persistent(_model())) == pytest.approx(14.5)
 
 
-def test_a_constraint_constant_once_evaluated_falls_back_to_the_persistent_interface():
+def test_a_small_model_goes_through_the_persistent_interface_a_large_one_as_a_matrix(monkeypatch):
+    assert hand_over(_model()).route == "persistent"  # 3 rows
+    monkeypatch.setattr(handoff, "MATRIX_MIN_ROWS", 3)
+    assert hand_over(_model()).route == "matrix"
+
+
+def test_a_constraint_constant_once_evaluated_falls_back_to_the_persistent_interface(monkeypatch):
+    monkeypatch.setattr(handoff, "MATRIX_MIN_ROWS", 0)
     m = _model()
     m.q = pyo.Param(initialize=0.0, mutable=True)
     m.dead = pyo.Constraint(expr=m.q * m.w >= 1)  # 0 >= 1: the compiler refuses it
@@ -81,7 +89,9 @@ def test_a_constraint_constant_once_evaluated_falls_back_to_the_persistent_inter
     assert solver.getModelStatus() == highspy.HighsModelStatus.kInfeasible
 
 
-def test_after_a_numbers_change_the_session_moves_to_the_persistent_interface_and_the_plan_follows():
+def test_after_a_numbers_change_the_session_moves_to_the_persistent_interface_and_the_plan_follows(
+        monkeypatch):
+    monkeypatch.setattr(handoff, "MATRIX_MIN_ROWS", 0)
     m = _model()
     s = HighsSession(m)
     s.ensure_instance()

@@ -8,11 +8,13 @@ highspy's `passModel` takes them in one call. On large-50site (59,207
 columns, 572,772 entries) that took 2.6 s where Pyomo's persistent `highs`
 interface (`set_instance`, which adds rows one Python call at a time) took
 6.7 s, as docs/performance.md measures. The persistent interface stays for
-two uses: a model the compiler refuses (a constraint that is constant once
-evaluated, several objectives), and a model whose numbers change in place
-(a sweep's points), which it takes again in a fraction of a compile
-(`update_parameters`: hyperscale-10site 0.16 s against 1.23 s); a session
-moves to it at the first change.
+three uses: a small model (below `MATRIX_MIN_ROWS` rows: the compiler's
+first call in a process also imports scipy, 0.6-1.4 s, where the persistent
+interface takes quickstart in 0.09 s), a model the compiler refuses (a
+constraint that is constant once evaluated, several objectives), and a
+model whose numbers change in place (a sweep's points), which it takes
+again in a fraction of a compile (`update_parameters`: hyperscale-10site
+0.16 s against 1.23 s); a session moves to it at the first change.
 
 Both routes give HiGHS the same model:
 
@@ -43,6 +45,12 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 INF = highspy.kHighsInf
 
+MATRIX_MIN_ROWS = 4000
+"""Rows from which the matrix route is taken. Measured in fresh processes (scipy's import
+included): quickstart (408 rows) 1.52 s against 0.09 s through the persistent interface,
+power-first (793) 0.86 / 0.22 s, inference-boom-or-bust (5,498) 1.00 / 1.31 s,
+hyperscale-10site (6,159) 0.97 / 1.92 s, large-50site (34,769) 3.3 / 8.0 s."""
+
 
 @dataclass
 class HandOff:
@@ -64,9 +72,10 @@ class HandOff:
 
 
 def hand_over(model: pyo.ConcreteModel, persistent: bool = False) -> HandOff:
-    """`model` in HiGHS: as one matrix when the compiler takes it (and `persistent` is not
-    asked for), else through the persistent interface (see the module's docstring)."""
-    if persistent:
+    """`model` in HiGHS: as one matrix when it has `MATRIX_MIN_ROWS` rows or more, the
+    compiler takes it and `persistent` is not asked for, else through the persistent
+    interface (see the module's docstring)."""
+    if persistent or _rows(model) < MATRIX_MIN_ROWS:
         return _through_persistent(model)
     try:
         return _as_matrix(model)
@@ -76,6 +85,11 @@ def hand_over(model: pyo.ConcreteModel, persistent: bool = False) -> HandOff:
 
 class _NotOneObjective(ValueError):
     pass
+
+
+def _rows(model: pyo.ConcreteModel) -> int:
+    """Active constraints of `model` (a ranged one counts once)."""
+    return sum(len(c) for c in model.component_objects(pyo.Constraint, active=True, descend_into=True))
 
 
 def _as_matrix(model: pyo.ConcreteModel) -> HandOff:
