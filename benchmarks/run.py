@@ -316,7 +316,7 @@ def main(argv: list[str]) -> int:
     anytime_md = load = ""
     if not a.no_anytime:
         load = f"{_load():.1f} at the start"
-        names = [n for n, _ in instances(a.only)] if a.only else None
+        names = sorted(set(a.only) | {n for n, _ in instances(a.only)}) if a.only else None  # files too
         anytime_rows = anytime.measure(names, tuple(a.anytime_limits))
         anytime_md = anytime.table(anytime_rows)
         load += f", {_load():.1f} at the end"
