@@ -5,9 +5,9 @@ The model goes over as one matrix: Pyomo's `LinearStandardFormCompiler`
 (mixed form: one row per constraint side, with its sense) gives the
 objective, the constraint matrix and the right-hand sides as arrays, and
 highspy's `passModel` takes them in one call. On large-50site (59,207
-columns, 572,772 entries) that took 2.6 s where Pyomo's persistent `highs`
-interface (`set_instance`, which adds rows one Python call at a time) took
-6.7 s, as docs/performance.md measures. The persistent interface stays for
+columns, 572,772 entries) that took 3.3 s of a 120 s solve where Pyomo's
+persistent `highs` interface (`set_instance`, which adds rows one Python
+call at a time) took 8.0 s (docs/performance.md). The persistent interface stays for
 three uses: a small model (below `MATRIX_MIN_ROWS` rows: the compiler's
 first call in a process also imports scipy, 0.6-1.4 s, where the persistent
 interface takes quickstart in 0.09 s), a model the compiler refuses (a
@@ -18,8 +18,8 @@ again in a fraction of a compile (`update_parameters`: hyperscale-10site
 
 Both routes give HiGHS the same model:
 
-- a column per variable that a constraint or the objective uses (with a
-  non-zero coefficient), bounded by the variable's bounds (its domain's
+- a column per variable that a constraint or the objective uses (in the
+  matrix route, with a non-zero coefficient), bounded by the variable's bounds (its domain's
   included), integer when its domain is; a *fixed* variable is a column
   whose bounds are its value (the compiler would substitute it, so it is
   unfixed while compiling);
