@@ -97,10 +97,11 @@ class Pipeline:
 
     For each instance it prepares the model data; when only numbers that are
     mutable parameters changed (prices, costs, discount rate, carbon, demand
-    values, budget), it updates them in the built model, hands its numbers to
-    HiGHS again and re-solves, starting HiGHS from the previous plan. Any other change (a grid limit, a
-    PUE, a sale year, demand appearing where there was none) rebuilds the
-    model, which then serves the following variants.
+    values, budget), it updates them in the built model, hands its numbers
+    to HiGHS again and re-solves, starting HiGHS from the previous plan. Any
+    other change (a grid limit, a PUE, a sale year, demand appearing where
+    there was none) rebuilds the model, which then serves the following
+    variants.
 
     The `Goal` (what is optimised, and its caps) may change between solves
     (`set_goal`): a goal of the same shape only sets its numbers in the

@@ -209,7 +209,7 @@ class _Staged:
             if room:
                 last = self.record("full", self.run("full", self.left(), options.mip_gap,
                                                     start=best.x if warm else None))
-            elif (self.left() or 0.0) >= POLISH_MIN_S:
+            elif fixed.size and (self.left() or 0.0) >= POLISH_MIN_S:  # without `fixed`: the full MIP
                 last = self._polish(fixed)
                 self.stopped_early = not self.clock.over()
             else:

@@ -683,8 +683,8 @@ def _run_local(setup: Setup, pending: list[Step], jobs: int) -> Iterator[tuple[d
 
 _DASK_RUNNERS: dict[tuple[str, int], ChainRunner] = {}
 _DASK_LOCK = threading.Lock()
-"""One solve at a time per process (Pyomo's persistent interface, the hand-off's fallback,
-redirects its output streams)."""
+"""One solve at a time per process (Pyomo's persistent interface, the hand-off of small models
+and of in-place updates, redirects its output streams)."""
 
 
 def _dask_step(token: str, setup: Setup, step: Step) -> tuple[dict[str, Any], Solution | None, str]:

@@ -373,9 +373,9 @@ def run_local(setup: SweepSetup, pending: list[Point], jobs: int) -> Iterator[di
 
 _DASK_RUNNERS: dict[tuple[str, int], PointRunner] = {}
 _DASK_LOCK = threading.Lock()
-"""One point at a time per process: Pyomo's persistent interface (the hand-off's fallback,
-`solver.handoff`) redirects the process's output file descriptors, which two threads must not
-do at once."""
+"""One point at a time per process: Pyomo's persistent interface (the hand-off of small models
+and of in-place updates, `solver.handoff`) redirects the process's output file descriptors,
+which two threads must not do at once."""
 
 
 def _dask_point(token: str, setup: SweepSetup, point: Point) -> dict[str, Any]:
