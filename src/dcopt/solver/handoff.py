@@ -7,8 +7,8 @@ objective, the constraint matrix and the right-hand sides as arrays, and
 highspy's `passModel` takes them in one call. On large-50site (59,207
 columns, 572,772 entries) that took 3.3 s of a 120 s solve where Pyomo's
 persistent `highs` interface (`set_instance`, which adds rows one Python
-call at a time) took 8.0 s (docs/performance.md). The persistent interface stays for
-three uses: a small model (below `MATRIX_MIN_ROWS` rows: the compiler's
+call at a time) took 8.0 s (docs/performance.md). The persistent interface
+stays for three uses: a small model (below `MATRIX_MIN_ROWS` rows: the compiler's
 first call in a process also imports scipy, 0.6-1.4 s, where the persistent
 interface takes quickstart in 0.09 s), a model the compiler refuses (a
 constraint that is constant once evaluated, several objectives), and a
@@ -19,10 +19,10 @@ again in a fraction of a compile (`update_parameters`: hyperscale-10site
 Both routes give HiGHS the same model:
 
 - a column per variable that a constraint or the objective uses (in the
-  matrix route, with a non-zero coefficient), bounded by the variable's bounds (its domain's
-  included), integer when its domain is; a *fixed* variable is a column
-  whose bounds are its value (the compiler would substitute it, so it is
-  unfixed while compiling);
+  matrix route, with a non-zero coefficient), bounded by the variable's
+  bounds (its domain's included), integer when its domain is; a *fixed*
+  variable is a column whose bounds are its value (the compiler would
+  substitute it, so it is unfixed while compiling);
 - a row per constraint, ``lower <= a x <= upper``: a ranged constraint, two
   rows in the compiler's mixed form, is merged back into one;
 - the objective's coefficients and constant, minimised.
@@ -58,8 +58,8 @@ class HandOff:
 
     `columns`: the Pyomo variable of each column, in column order;
     `column`: id(variable) -> column; `row`: constraint -> row;
-    `route`: "matrix" (the compiler and `passModel`) or "persistent" (then `opt` is Pyomo's
-    persistent solver, which `updated` uses).
+    `opt`: Pyomo's persistent solver when the model went through it (`updated` uses it),
+    else None.
     """
 
     highs: highspy.Highs
@@ -67,8 +67,12 @@ class HandOff:
     columns: list[Any]
     column: dict[int, int]
     row: dict[Any, int]
-    route: str
     opt: Any = None
+
+    @property
+    def route(self) -> str:
+        """"persistent" (Pyomo's persistent interface) or "matrix" (the compiler and `passModel`)."""
+        return "matrix" if self.opt is None else "persistent"
 
 
 def hand_over(model: pyo.ConcreteModel, persistent: bool = False) -> HandOff:
@@ -109,7 +113,7 @@ def _as_matrix(model: pyo.ConcreteModel) -> HandOff:
     rows = _set_rows(lp, info)
     h = _master(lp)
     column = {id(v): j for j, v in enumerate(columns)}
-    return HandOff(h, h.getLp(), columns, column, rows, "matrix")
+    return HandOff(h, h.getLp(), columns, column, rows)
 
 
 def _set_columns(lp: highspy.HighsLp, columns: list[Any], info: Any) -> None:
@@ -179,7 +183,7 @@ def _through_persistent(model: pyo.ConcreteModel) -> HandOff:
     columns: list[Any] = [None] * h.getNumCol()
     for key, j in column.items():
         columns[j] = by_id.get(key)
-    return HandOff(h, h.getLp(), columns, column, dict(opt._pyomo_con_to_solver_con_map), "persistent", opt)
+    return HandOff(h, h.getLp(), columns, column, dict(opt._pyomo_con_to_solver_con_map), opt)
 
 
 def updated(handoff: HandOff) -> HandOff:
@@ -187,4 +191,4 @@ def updated(handoff: HandOff) -> HandOff:
     and rows, the new numbers (`update_parameters`)."""
     handoff.opt.update_parameters()
     h = handoff.opt._solver_model
-    return HandOff(h, h.getLp(), handoff.columns, handoff.column, handoff.row, handoff.route, handoff.opt)
+    return HandOff(h, h.getLp(), handoff.columns, handoff.column, handoff.row, handoff.opt)

@@ -292,7 +292,7 @@ class Staging:
 
 
 class HighsSession:
-    """A model handed to HiGHS once, and the (staged) solve.
+    """A model handed to HiGHS (once, and again when its numbers change), and the (staged) solve.
 
     The hand-off (:mod:`.handoff`) gives a master highspy model, never
     changed by a solve, and the maps from Pyomo variables to its columns and
@@ -345,7 +345,7 @@ class HighsSession:
             return 0.0
         t0 = time.perf_counter()
         old = self._handoff
-        if old is not None and old.opt is not None:
+        if old is not None and old.route == "persistent":
             self._handoff = updated(old)
         else:  # a first change moves the session to the persistent interface (see .handoff)
             self._handoff = hand_over(self.model, persistent=old is not None)
