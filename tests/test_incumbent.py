@@ -16,7 +16,13 @@ from dcopt.model import build_model, new_session
 from dcopt.model.data import prepare
 from dcopt.solver.deadline import Deadline
 from dcopt.solver.highs import Clock, SolveOptions, _objective_if_feasible
-from dcopt.solver.incumbent import Families, construct, integer_columns, neighbourhoods
+from dcopt.solver.incumbent import (
+    INFRASTRUCTURE,
+    Families,
+    construct,
+    integer_columns,
+    neighbourhoods,
+)
 
 INSTANCES = REPO / "instances"
 
@@ -41,8 +47,8 @@ def _construct(session):
 
 
 @pytest.mark.parametrize("name, first", [
-    ("quickstart", 1),
-    ("brownfield-refresh", 1),
+    ("quickstart", 0),  # the split rounding
+    ("brownfield-refresh", 0),
     ("power-capped", 3),  # the grid cap the LP fills exactly; on the shipped catalog even blocks must move
 ])
 def test_the_rounded_plan_is_a_plan(name, first):
@@ -153,7 +159,7 @@ def _scripted(results: dict):
     calls: list[tuple[str, dict]] = []
 
     def run(name, time_limit, gap, **kw):
-        calls.append((name, kw))
+        calls.append((name, {**kw, "time_limit": time_limit}))
         return results[name][sum(1 for n, _ in calls if n == name) - 1]
 
     return run, calls
@@ -169,14 +175,16 @@ def test_a_neighbourhood_out_of_time_gives_way_to_the_next_and_ctrl_c_stops_them
     families = Families(np.array([0, 2]), np.array([1]), np.zeros(0, dtype=np.int32), np.array([0, 1, 2]))
     lp_run = Run(S.kOptimal, True, np.array([8.9, 1.0, 0.1]), 19.0, 19.0, 1.0)
     plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)  # 44.8 <= 50, 9 blocks
-    run, calls = _scripted({"lp": [lp_run], "rounded": [Run(S.kTimeLimit, False, None, None, None, 2.0), plan]})
+    none = Run(S.kInfeasible, False, None, None, None, 0.1)
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [none],
+                            "rounded": [Run(S.kTimeLimit, False, None, None, None, 2.0), plan]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    assert [n for n, _ in calls] == ["lp", "rounded", "rounded"]
+    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "rounded", "rounded"]
     assert made.neighbourhood == 2 and made.objective == pytest.approx(19.0) and not made.derated
     stopped = Run(S.kInterrupt, False, None, None, None, 0.0, ran=False)
-    run, calls = _scripted({"lp": [lp_run], "rounded": [stopped]})
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [stopped]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    assert [n for n, _ in calls] == ["lp", "rounded"] and made.x is None
+    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE] and made.x is None
 
 
 def test_without_a_plan_around_the_lp_the_derated_lp_is_rounded_from_the_lps_basis():
@@ -192,15 +200,45 @@ def test_without_a_plan_around_the_lp_the_derated_lp_is_rounded_from_the_lps_bas
     derated = Run(S.kOptimal, True, np.array([7.9, 1.0, 1.1]), 19.0, 19.0, 0.1)
     none = Run(S.kInfeasible, False, None, None, None, 0.1)
     plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
-    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], "rounded": [none, none, none, plan]})
+    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], INFRASTRUCTURE: [none, none],
+                            "rounded": [none, none, none, plan]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    assert [n for n, _ in calls] == ["lp"] + ["rounded"] * 3 + ["derated lp", "rounded"]
-    derated_call = calls[4][1]
+    # the split rounding around each LP first, then the neighbourhoods around each
+    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "derated lp", INFRASTRUCTURE] + ["rounded"] * 4
+    derated_call = calls[2][1]
     assert derated_call["basis"] == "the LP's basis" and callable(derated_call["edit"])
     assert made.derated and made.neighbourhood == 1 and made.x.tolist() == [8.0, 1.0, 1.0]
     # the plan is checked against the model, not taken on the run's word
-    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated],
+    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], INFRASTRUCTURE: [none, none],
                             "rounded": [none, none, none, Run(S.kOptimal, True, np.array([9.0, 1.0, 0.0]),
                                                               19.0, 19.0, 0.1)] + [none, none]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
     assert made.x is None  # 5.6 * 9 = 50.4 MW > 50: not a plan
+
+
+def test_the_split_rounding_fixes_the_infrastructure_its_first_run_chose():
+    """Neighbourhood 2's box with the units continuous (a MIP over the infrastructure only),
+    then the units whole with that infrastructure fixed; the second run may take all the time
+    left (it is the one that gives the plan), the first half of it."""
+    import highspy
+
+    from dcopt.solver.highs import Run
+
+    S = highspy.HighsModelStatus
+    lp = _tiny_lp()
+    families = Families(np.array([0, 2]), np.array([1]), np.zeros(0, dtype=np.int32), np.array([0, 1, 2]))
+    lp_run = Run(S.kOptimal, True, np.array([8.9, 0.9968, 0.1]), 18.9, 18.9, 100.0)
+    chosen = Run(S.kOptimal, True, np.array([8.5, 0.9999999, 0.5]), 19.0, 19.0, 0.1)  # units fractional
+    plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [chosen], "rounded": [plan]})
+    made = construct(run, lp, families, lambda share: 60.0 * share, 1e-4)
+    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "rounded"]
+    first, second = calls[1][1], calls[2][1]
+    assert first["relax"].tolist() == [0, 2]  # the units continuous
+    cols, lower, upper = first["bounds"]  # neighbourhood 2: units free, the opening at the LP's ceiling
+    assert cols.tolist() == [0, 1, 2] and lower.tolist() == [0.0, 0.0, 0.0] and upper.tolist() == [20.0, 1.0, 20.0]
+    cols, lower, upper = second["bounds"]
+    assert cols.tolist() == [1] and lower.tolist() == [1.0] and upper.tolist() == [1.0]  # the opening it chose
+    assert "relax" not in second  # whole units
+    assert first["time_limit"] == pytest.approx(30.0) and second["time_limit"] == pytest.approx(60.0)
+    assert made.neighbourhood == 0 and made.x.tolist() == [8.0, 1.0, 1.0] and made.objective == pytest.approx(19.0)

@@ -1,9 +1,9 @@
 """A plan early, at any scale: the LP relaxation rounded into a plan, before the staged MIP.
 
 At 50 sites x 15 years HiGHS spends tens of seconds in the root of the MIP before its
-first good plan (docs/performance.md). The LP relaxation takes a few seconds, and a small
-MIP around its solution finds a plan within a few per cent of the LP bound in about a
-second: a RENS-like neighbourhood (Relaxation Enforced Neighbourhood Search), run as a
+first good plan (docs/performance.md). The LP relaxation takes about ten seconds, and small
+MIPs around its solution find a plan within a few per cent of the LP bound in a few more:
+RENS-like neighbourhoods (Relaxation Enforced Neighbourhood Search), run as a
 top-level HiGHS run, so that it keeps to its limits and stops when asked.
 
 The neighbourhoods are written in terms of the `Staging` families only (`units`: fine-grained
@@ -17,13 +17,22 @@ until one has a plan:
    filled exactly).
 3. `units` and `flexible` free: only the sites and fabrics follow the LP.
 
-A neighbourhood that runs out of its time gives way to the next. When none has a plan, the
-same three are tried around the *derated LP*: the LP with every capacity row the model names
+Before them, the *split rounding* (neighbourhood 0): neighbourhood 2's box with `units`
+continuous, a MIP over the infrastructure only, then whole units with the infrastructure it
+chose fixed. Each is a smaller MIP than neighbourhood 2 (after presolve, large-50site's
+neighbourhood 2 has 3,539 columns, 2,220 of them integer; the scaled 50 x 15's second split
+run has 1,420, 686 integer), and HiGHS's root work, which dominates there, shrinks with them (large-50site,
+around the derated LP: the split's plan 2.0 % above the LP bound after 3.3 + 4.9 s, against
+neighbourhood 2's 3.5 % after 8.6 s and 1.9 % after 16.5 s; docs/performance.md).
+
+A neighbourhood that runs out of its time gives way to the next. The order: the split rounding
+around the LP, then around the *derated LP*, then neighbourhoods 1-3 around the LP, then around
+the derated LP. The derated LP is the LP with every capacity row the model names
 (`Staging.derate`: the grid limits) narrowed by its largest item (a block at the site's
 highest PUE), warm-started from the LP's basis. The LP fills a grid limit to the last MW with
 fractional blocks; whole blocks then fit only at sites the LP did not open, which every
-neighbourhood keeps closed (large-50site: all three infeasible around the LP, the second
-feasible around the derated LP, whose objective is 0.02 % higher; docs/performance.md).
+neighbourhood keeps closed (large-50site: nothing around the LP, the split rounding feasible
+around the derated LP, whose objective is 0.02 % higher).
 
 Every plan is checked against the rows, bounds and integrality of the model before it is
 returned (`_objective_if_feasible`).
@@ -43,7 +52,7 @@ INTEGRAL_TOL = 1e-6
 """An LP value within this of a whole number counts as that number (HiGHS's MIP
 feasibility tolerance)."""
 
-LP_SHARE = 0.7
+LP_SHARE = 0.85
 """Under a time limit, the share of the time left the LP relaxation may take (without it there
 is no plan, and at 50 x 15 it takes longer than everything before it)."""
 
@@ -58,6 +67,10 @@ staged solve, not its replacement (on small instances the staged solve has a bet
 within seconds anyway). Without a time limit only the node limit applies, so that a solve
 gives the same plan on any machine."""
 
+SPLIT_UNITS_SHARE = 1.0
+"""Under a time limit, the share of the time left the split rounding's second run may take (it
+is the one that gives the plan; at 50 x 15 its first plan comes 2-3 s in: docs/performance.md)."""
+
 NEIGHBOURHOOD_GAP = 0.01
 """Relative gap a neighbourhood MIP stops at (against its own bound), unless the solve's is looser."""
 
@@ -65,8 +78,11 @@ RunFn = Callable[..., Run]
 """`run(name, time_limit, gap, relax=None, bounds=None, node_limit=None, edit=None, basis=None,
 keep_basis=False) -> Run`: one guarded HiGHS run (`HighsSession.run`)."""
 
-RELAXATIONS = ("lp", "derated lp")
-"""Names of the construction's LP runs: their solutions are not plans."""
+INFRASTRUCTURE = "rounded infrastructure"
+"""Name of the split rounding's first run (units continuous)."""
+
+RELAXATIONS = ("lp", "derated lp", INFRASTRUCTURE)
+"""Names of the construction's runs whose solutions are not plans."""
 
 
 @dataclass(frozen=True)
@@ -109,34 +125,63 @@ def integer_columns(lp: highspy.HighsLp) -> np.ndarray:
 
 def construct(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callable[[float], float | None],
               gap: float) -> Construction:
-    """Solve the LP relaxation, then the neighbourhoods around its solution until one has a plan,
-    then around the derated LP's (module docstring). `left(share)`: that share of the seconds
-    left (None without a limit)."""
+    """Solve the LP relaxation, then round it (module docstring): the split rounding around the
+    LP's solution, then around the derated LP's, then the neighbourhoods around each, until one
+    has a plan. `left(share)`: that share of the seconds left (None without a limit)."""
     lp_run = run("lp", left(LP_SHARE), gap, relax=families.integer, keep_basis=True)
     out = Construction(lp_run)
     if lp_run.x is None or lp_run.status != highspy.HighsModelStatus.kOptimal:
         return out
     limit_s = max(NEIGHBOURHOOD_MIN_S, NEIGHBOURHOOD_LP_FACTOR * lp_run.seconds)
-    if _round(run, lp, families, lp_run.x, left, limit_s, gap, out):
+
+    def rounded(x: np.ndarray | None, derated: bool, split: bool) -> bool:
+        if x is None:
+            return False
+        done = _round(run, lp, families, x, left, limit_s, gap, out, split)
+        out.derated = out.x is not None and derated
+        return done
+
+    if rounded(lp_run.x, False, split=True):
         return out
-    edit = derating(lp, families.derate, families.fixed)
-    if edit is None:
+    derated = _derated_lp(run, lp, families, left, gap, lp_run)
+    if rounded(derated, True, split=True) or rounded(lp_run.x, False, split=False):
         return out
-    derated = run("derated lp", left(LP_SHARE), gap, relax=families.integer, edit=edit, basis=lp_run.basis)
-    if derated.x is not None and derated.status == highspy.HighsModelStatus.kOptimal:
-        out.derated = True
-        _round(run, lp, families, derated.x, left, limit_s, gap, out)
+    rounded(derated, True, split=False)
     return out
 
 
+def _derated_lp(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callable[[float], float | None],
+                gap: float, lp_run: Run) -> np.ndarray | None:
+    """The derated LP's solution (module docstring), warm-started from the LP's basis; None when
+    the model names no capacity rows to narrow, or when it is not optimal."""
+    edit = derating(lp, families.derate, families.fixed)
+    if edit is None:
+        return None
+    derated = run("derated lp", left(LP_SHARE), gap, relax=families.integer, edit=edit, basis=lp_run.basis)
+    return derated.x if derated.status == highspy.HighsModelStatus.kOptimal else None
+
+
 def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
-           left: Callable[[float], float | None], limit_s: float, gap: float, out: Construction) -> bool:
-    """The neighbourhoods around `x` in turn, until one has a plan (kept in `out`); True when
-    one had, or when no further run may start (Ctrl-C, the deadline)."""
-    for k, bounds in enumerate(neighbourhoods(lp, families, x), start=1):
-        share = left(NEIGHBOURHOOD_SHARE)
-        attempt = run("rounded", None if share is None else min(limit_s, share),
-                      max(gap, NEIGHBOURHOOD_GAP), bounds=bounds, node_limit=NEIGHBOURHOOD_NODES)
+           left: Callable[[float], float | None], limit_s: float, gap: float, out: Construction,
+           split: bool) -> bool:
+    """The split rounding (`split`) or the neighbourhoods 1-3 in turn around `x`, until one has
+    a plan (kept in `out`); True when one had, or when no further run may start (Ctrl-C, the
+    deadline)."""
+    boxes = list(neighbourhoods(lp, families, x))
+    gap = max(gap, NEIGHBOURHOOD_GAP)
+
+    def limit(share: float = NEIGHBOURHOOD_SHARE) -> float | None:
+        seconds = left(share)
+        return None if seconds is None else min(limit_s, seconds)
+
+    def attempts():
+        if not split:
+            for k, bounds in enumerate(boxes, start=1):
+                yield k, run("rounded", limit(), gap, bounds=bounds, node_limit=NEIGHBOURHOOD_NODES)
+        elif families.units.size and (families.fixed.size or families.flexible.size):
+            yield 0, _split(run, families, boxes[1], limit, gap)
+
+    for k, attempt in attempts():
         if attempt.x is not None:
             objective = _objective_if_feasible(lp, attempt.x)
             if objective is not None:
@@ -146,6 +191,19 @@ def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
             return True  # Ctrl-C, the deadline, or a run that did not stop: no further run
         # infeasible, out of its time or nodes, or a plan that fails the check: the next one
     return False
+
+
+def _split(run: RunFn, families: Families, box: tuple, limit: Callable[[float], float | None], gap: float) -> Run:
+    """The split rounding (module docstring): the infrastructure chosen in `box` with `units`
+    continuous, then whole units with that infrastructure fixed. The first run's solution is
+    not a plan: when it has none, it is returned as it is."""
+    infrastructure = run(INFRASTRUCTURE, limit(NEIGHBOURHOOD_SHARE), gap, relax=families.units, bounds=box,
+                         node_limit=NEIGHBOURHOOD_NODES)
+    if infrastructure.x is None:
+        return infrastructure
+    cols = np.union1d(families.fixed, families.flexible)
+    at = np.round(infrastructure.x[cols])
+    return run("rounded", limit(SPLIT_UNITS_SHARE), gap, bounds=(cols, at, at), node_limit=NEIGHBOURHOOD_NODES)
 
 
 def derating(lp: highspy.HighsLp, rows: np.ndarray, fixed: np.ndarray) -> Callable[[highspy.Highs], None] | None:
