@@ -47,8 +47,8 @@ def _construct(session):
 
 
 @pytest.mark.parametrize("name, first", [
-    ("quickstart", 0),  # the split rounding
-    ("brownfield-refresh", 0),
+    ("quickstart", 1),
+    ("brownfield-refresh", 1),
     ("power-capped", 3),  # the grid cap the LP fills exactly; on the shipped catalog even blocks must move
 ])
 def test_the_rounded_plan_is_a_plan(name, first):
@@ -179,12 +179,13 @@ def test_a_neighbourhood_out_of_time_gives_way_to_the_next_and_ctrl_c_stops_them
     run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [none],
                             "rounded": [Run(S.kTimeLimit, False, None, None, None, 2.0), plan]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "rounded", "rounded"]
+    # neighbourhood 1, the split rounding, then (the second pass) neighbourhood 2
+    assert [n for n, _ in calls] == ["lp", "rounded", INFRASTRUCTURE, "rounded"]
     assert made.neighbourhood == 2 and made.objective == pytest.approx(19.0) and not made.derated
     stopped = Run(S.kInterrupt, False, None, None, None, 0.0, ran=False)
-    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [stopped]})
+    run, calls = _scripted({"lp": [lp_run], "rounded": [stopped]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE] and made.x is None
+    assert [n for n, _ in calls] == ["lp", "rounded"] and made.x is None
 
 
 def test_without_a_plan_around_the_lp_the_derated_lp_is_rounded_from_the_lps_basis():
@@ -200,20 +201,23 @@ def test_without_a_plan_around_the_lp_the_derated_lp_is_rounded_from_the_lps_bas
     derated = Run(S.kOptimal, True, np.array([7.9, 1.0, 1.1]), 19.0, 19.0, 0.1)
     none = Run(S.kInfeasible, False, None, None, None, 0.1)
     plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
-    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], INFRASTRUCTURE: [none, none],
-                            "rounded": [none, none, none, plan]})
+    run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], INFRASTRUCTURE: [none],
+                            "rounded": [none, plan]})
     made = construct(run, lp, families, lambda share: None, 1e-4)
-    # the split rounding around each LP first, then the neighbourhoods around each
-    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "derated lp", INFRASTRUCTURE] + ["rounded"] * 4
-    derated_call = calls[2][1]
+    # the first pass (neighbourhood 1, the split rounding) around the LP, then around the derated LP
+    assert [n for n, _ in calls] == ["lp", "rounded", INFRASTRUCTURE, "derated lp", "rounded"]
+    derated_call = calls[3][1]
     assert derated_call["basis"] == "the LP's basis" and callable(derated_call["edit"])
     assert made.derated and made.neighbourhood == 1 and made.x.tolist() == [8.0, 1.0, 1.0]
     # the plan is checked against the model, not taken on the run's word
+    bad = Run(S.kOptimal, True, np.array([9.0, 1.0, 0.0]), 19.0, 19.0, 0.1)
     run, calls = _scripted({"lp": [lp_run], "derated lp": [derated], INFRASTRUCTURE: [none, none],
-                            "rounded": [none, none, none, Run(S.kOptimal, True, np.array([9.0, 1.0, 0.0]),
-                                                              19.0, 19.0, 0.1)] + [none, none]})
+                            "rounded": [none, bad] + [none] * 4})
     made = construct(run, lp, families, lambda share: None, 1e-4)
     assert made.x is None  # 5.6 * 9 = 50.4 MW > 50: not a plan
+    # the second pass (neighbourhoods 2 and 3) around the LP, then around the derated LP
+    assert [n for n, _ in calls] == ["lp", "rounded", INFRASTRUCTURE, "derated lp", "rounded", INFRASTRUCTURE,
+                                     "rounded", "rounded", "rounded", "rounded"]
 
 
 def test_the_split_rounding_fixes_the_infrastructure_its_first_run_chose():
@@ -230,10 +234,11 @@ def test_the_split_rounding_fixes_the_infrastructure_its_first_run_chose():
     lp_run = Run(S.kOptimal, True, np.array([8.9, 0.9968, 0.1]), 18.9, 18.9, 100.0)
     chosen = Run(S.kOptimal, True, np.array([8.5, 0.9999999, 0.5]), 19.0, 19.0, 0.1)  # units fractional
     plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
-    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [chosen], "rounded": [plan]})
+    none = Run(S.kInfeasible, False, None, None, None, 0.1)
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [chosen], "rounded": [none, plan]})
     made = construct(run, lp, families, lambda share: 60.0 * share, 1e-4)
-    assert [n for n, _ in calls] == ["lp", INFRASTRUCTURE, "rounded"]
-    first, second = calls[1][1], calls[2][1]
+    assert [n for n, _ in calls] == ["lp", "rounded", INFRASTRUCTURE, "rounded"]  # after neighbourhood 1
+    first, second = calls[2][1], calls[3][1]
     assert first["relax"].tolist() == [0, 2]  # the units continuous
     cols, lower, upper = first["bounds"]  # neighbourhood 2: units free, the opening at the LP's ceiling
     assert cols.tolist() == [0, 1, 2] and lower.tolist() == [0.0, 0.0, 0.0] and upper.tolist() == [20.0, 1.0, 20.0]

@@ -17,17 +17,19 @@ until one has a plan:
    filled exactly).
 3. `units` and `flexible` free: only the sites and fabrics follow the LP.
 
-Before them, the *split rounding* (neighbourhood 0): neighbourhood 2's box with `units`
+Beside them, the *split rounding* (neighbourhood 0): neighbourhood 2's box with `units`
 continuous, a MIP over the infrastructure only, then whole units with the infrastructure it
 chose fixed. Each is a smaller MIP than neighbourhood 2 (after presolve, large-50site's
 neighbourhood 2 has 3,539 columns, 2,220 of them integer; the scaled 50 x 15's second split
 run has 1,420, 686 integer), and HiGHS's root work, which dominates there, shrinks with them (large-50site,
-around the derated LP: the split's plan 2.0 % above the LP bound after 3.3 + 4.9 s, against
+around the derated LP: the split's plan 2.0 % above the LP bound after 2.6 + 4.3 s, against
 neighbourhood 2's 3.5 % after 8.6 s and 1.9 % after 16.5 s; docs/performance.md).
 
-A neighbourhood that runs out of its time gives way to the next. The order: the split rounding
-around the LP, then around the *derated LP*, then neighbourhoods 1-3 around the LP, then around
-the derated LP. The derated LP is the LP with every capacity row the model names
+A neighbourhood that runs out of its time gives way to the next. The order: neighbourhood 1,
+then the split rounding, around the LP, then around the *derated LP*; then neighbourhoods 2
+and 3 around the LP, then around the derated LP. Neighbourhood 1, when it has a plan, has it
+soonest (hyperscale-10site at 30 s: its plan after 2.6 s, the split's, first, after 5.5 s;
+the same plan at the end). The derated LP is the LP with every capacity row the model names
 (`Staging.derate`: the grid limits) narrowed by its largest item (a block at the site's
 highest PUE), warm-started from the LP's basis. The LP fills a grid limit to the last MW with
 fractional blocks; whole blocks then fit only at sites the LP did not open, which every
@@ -73,6 +75,11 @@ is the one that gives the plan; at 50 x 15 its first plan comes 2-3 s in: docs/p
 
 NEIGHBOURHOOD_GAP = 0.01
 """Relative gap a neighbourhood MIP stops at (against its own bound), unless the solve's is looser."""
+
+FIRST_PASS = (1, 0)
+SECOND_PASS = (2, 3)
+"""The construction's attempts (0: the split rounding, 1-3: the neighbourhoods): the first pass
+around the LP, then around the derated LP, then the second pass around each."""
 
 RunFn = Callable[..., Run]
 """`run(name, time_limit, gap, relax=None, bounds=None, node_limit=None, edit=None, basis=None,
@@ -125,28 +132,28 @@ def integer_columns(lp: highspy.HighsLp) -> np.ndarray:
 
 def construct(run: RunFn, lp: highspy.HighsLp, families: Families, left: Callable[[float], float | None],
               gap: float) -> Construction:
-    """Solve the LP relaxation, then round it (module docstring): the split rounding around the
-    LP's solution, then around the derated LP's, then the neighbourhoods around each, until one
-    has a plan. `left(share)`: that share of the seconds left (None without a limit)."""
+    """Solve the LP relaxation, then round it (module docstring): `FIRST_PASS` around the LP's
+    solution, then around the derated LP's, then `SECOND_PASS` around each, until one has a
+    plan. `left(share)`: that share of the seconds left (None without a limit)."""
     lp_run = run("lp", left(LP_SHARE), gap, relax=families.integer, keep_basis=True)
     out = Construction(lp_run)
     if lp_run.x is None or lp_run.status != highspy.HighsModelStatus.kOptimal:
         return out
     limit_s = max(NEIGHBOURHOOD_MIN_S, NEIGHBOURHOOD_LP_FACTOR * lp_run.seconds)
 
-    def rounded(x: np.ndarray | None, derated: bool, split: bool) -> bool:
+    def rounded(x: np.ndarray | None, derated: bool, kinds: tuple[int, ...]) -> bool:
         if x is None:
             return False
-        done = _round(run, lp, families, x, left, limit_s, gap, out, split)
+        done = _round(run, lp, families, x, left, limit_s, gap, out, kinds)
         out.derated = out.x is not None and derated
         return done
 
-    if rounded(lp_run.x, False, split=True):
+    if rounded(lp_run.x, False, FIRST_PASS):
         return out
     derated = _derated_lp(run, lp, families, left, gap, lp_run)
-    if rounded(derated, True, split=True) or rounded(lp_run.x, False, split=False):
+    if rounded(derated, True, FIRST_PASS) or rounded(lp_run.x, False, SECOND_PASS):
         return out
-    rounded(derated, True, split=False)
+    rounded(derated, True, SECOND_PASS)
     return out
 
 
@@ -163,23 +170,24 @@ def _derated_lp(run: RunFn, lp: highspy.HighsLp, families: Families, left: Calla
 
 def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
            left: Callable[[float], float | None], limit_s: float, gap: float, out: Construction,
-           split: bool) -> bool:
-    """The split rounding (`split`) or the neighbourhoods 1-3 in turn around `x`, until one has
-    a plan (kept in `out`); True when one had, or when no further run may start (Ctrl-C, the
-    deadline)."""
+           kinds: tuple[int, ...]) -> bool:
+    """The attempts `kinds` (0: the split rounding, 1-3: the neighbourhoods) in turn around
+    `x`, until one has a plan (kept in `out`); True when one had, or when no further run may
+    start (Ctrl-C, the deadline)."""
     boxes = list(neighbourhoods(lp, families, x))
     gap = max(gap, NEIGHBOURHOOD_GAP)
+    can_split = families.units.size and (families.fixed.size or families.flexible.size)
 
     def limit(share: float = NEIGHBOURHOOD_SHARE) -> float | None:
         seconds = left(share)
         return None if seconds is None else min(limit_s, seconds)
 
     def attempts():
-        if not split:
-            for k, bounds in enumerate(boxes, start=1):
-                yield k, run("rounded", limit(), gap, bounds=bounds, node_limit=NEIGHBOURHOOD_NODES)
-        elif families.units.size and (families.fixed.size or families.flexible.size):
-            yield 0, _split(run, families, boxes[1], limit, gap)
+        for k in kinds:
+            if k:
+                yield k, run("rounded", limit(), gap, bounds=boxes[k - 1], node_limit=NEIGHBOURHOOD_NODES)
+            elif can_split:
+                yield 0, _split(run, families, boxes[1], limit, gap)
 
     for k, attempt in attempts():
         if attempt.x is not None:
