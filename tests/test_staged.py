@@ -17,6 +17,13 @@ from dcopt.solver.highs import SolveOptions, _objective_if_feasible
 from dcopt.status import Status
 
 
+@pytest.fixture
+def all_stages(monkeypatch):
+    """The relaxed and purchases stages on quickstart too (below `DIRECT_MAX_COLUMNS` a model
+    goes from the rounded plan straight to the full MIP)."""
+    monkeypatch.setattr("dcopt.solver.staged.DIRECT_MAX_COLUMNS", 0)
+
+
 def _session(name: str, slow_relaxed_stage: bool):
     """A session on instances/`name`.json whose relaxed stage reports a million seconds
     (as if it had taken longer than any time limit leaves), when `slow_relaxed_stage`."""
@@ -35,7 +42,7 @@ def _session(name: str, slow_relaxed_stage: bool):
     return session, names
 
 
-def test_time_the_full_stage_cannot_use_goes_to_polishing_the_plan_around_its_sites():
+def test_time_the_full_stage_cannot_use_goes_to_polishing_the_plan_around_its_sites(all_stages):
     options = SolveOptions(mip_gap=1e-9, threads=1)  # no stage proves that gap here
     session, names = _session("quickstart", slow_relaxed_stage=True)
     outcome = session.solve(options, deadline=Deadline(3600.0))
@@ -53,7 +60,7 @@ def test_time_the_full_stage_cannot_use_goes_to_polishing_the_plan_around_its_si
     assert outcome.termination is Status.time_limit and outcome.stopped_early
 
 
-def test_without_a_time_limit_the_full_stage_runs_and_no_polish():
+def test_without_a_time_limit_the_full_stage_runs_and_no_polish(all_stages):
     options = SolveOptions(mip_gap=1e-9, threads=1)
     session, names = _session("quickstart", slow_relaxed_stage=True)
     outcome = session.solve(options, deadline=Deadline(None))
@@ -63,3 +70,26 @@ def test_without_a_time_limit_the_full_stage_runs_and_no_polish():
     limited = polished.solve(options, deadline=Deadline(3600.0))
     assert outcome.objective <= limited.objective * (1 + 1e-9)  # the full MIP's optimum bounds any plan
     assert np.isfinite(outcome.objective)
+
+
+@pytest.mark.parametrize("name", ["quickstart"])
+def test_a_small_model_goes_from_the_rounded_plan_straight_to_the_full_mip(name, monkeypatch):
+    from dcopt.solver.highs import DIRECT_MAX_COLUMNS
+
+    options = SolveOptions(mip_gap=1e-3, threads=1)
+    session, names = _session(name, slow_relaxed_stage=False)
+    assert session.lp.num_col_ < DIRECT_MAX_COLUMNS
+    direct = session.solve(options)
+    assert names[0] == "lp" and "rounded" in names and names[-1] == "full"
+    assert not {"relaxed", "purchases", "polish"} & set(names)
+    assert direct.termination is Status.optimal
+    full = next(s for s in direct.stages if s.name == "full")
+    rounded = min(s.objective for s in direct.stages if s.name == "rounded" and s.objective is not None)
+    assert direct.objective <= rounded + 1e-9  # the full MIP starts from the rounded plan
+    # the same optimum as the staged solve, within the gap asked of both
+    monkeypatch.setattr("dcopt.solver.staged.DIRECT_MAX_COLUMNS", 0)
+    staged_session, staged_names = _session(name, slow_relaxed_stage=False)
+    staged = staged_session.solve(options)
+    assert "relaxed" in staged_names and staged.termination is Status.optimal
+    assert direct.objective == pytest.approx(staged.objective, rel=2e-3)
+    assert full.bound <= staged.objective + 1e-9 and staged.bound <= direct.objective + 1e-9

@@ -5,7 +5,8 @@
    unless a start plan is given (a sweep's previous point).
 1. *relaxed*, 2. *purchases*, 3. *full*, each with the best plan so far as incumbent;
    under a time limit too short for *full*, *polish*: the best plan's sites and fabrics
-   kept, its blocks and purchases free, for the time left.
+   kept, its blocks and purchases free, for the time left. Models under
+   `DIRECT_MAX_COLUMNS` columns go from 0 straight to *full*.
 
 Every run is guarded by the solve's `Clock` (the deadline less a reserve, and Ctrl-C): after
 Ctrl-C or an abandoned run no further run starts, and the best plan so far is the answer.
@@ -22,6 +23,7 @@ import numpy as np
 from ..status import Status
 from .deadline import Deadline
 from .highs import (
+    DIRECT_MAX_COLUMNS,
     Clock,
     Incumbent,
     OnPlan,
@@ -170,6 +172,9 @@ class _Staged:
 
     def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Status:
         options, best = self.options, self.best
+        if best.lp.num_col_ < DIRECT_MAX_COLUMNS:
+            return self.termination(self.record("full", self.run("full", self.left(), options.mip_gap,
+                                                                 start=best.x)), False)
         relaxed = self.run("relaxed", self.left(0.6), options.mip_gap, plans=False, relax=units, start=best.x)
         last = self.record("relaxed", relaxed, plan=False)
         relaxed_infeasible = last is Status.infeasible
