@@ -21,15 +21,16 @@ Beside them, the *split rounding* (neighbourhood 0): neighbourhood 2's box with 
 continuous, a MIP over the infrastructure only, then whole units with the infrastructure it
 chose fixed. Each is a smaller MIP than neighbourhood 2 (after presolve, large-50site's
 neighbourhood 2 has 3,539 columns, 2,220 of them integer; the scaled 50 x 15's second split
-run has 1,420, 686 integer), and HiGHS's root work, which dominates there, shrinks with them (large-50site,
-around the derated LP: the split's plan 2.0 % above the LP bound after 2.6 + 4.3 s, against
-neighbourhood 2's 3.5 % after 8.6 s and 1.9 % after 16.5 s; docs/performance.md).
+run has 1,420, 686 of them integer), and HiGHS's root work, which dominates there, shrinks
+with them (large-50site, around the derated LP: the split's plan 2.0 % above the LP bound
+after 2.6 + 4.3 s, against neighbourhood 2's 3.5 % after 8.6 s and 1.9 % after 16.5 s;
+docs/performance.md).
 
 A neighbourhood that runs out of its time gives way to the next. The order: neighbourhood 1,
 then the split rounding, around the LP, then around the *derated LP*; then neighbourhoods 2
 and 3 around the LP, then around the derated LP. Neighbourhood 1, when it has a plan, has it
-soonest (hyperscale-10site at 30 s: its plan after 2.6 s, the split's, first, after 5.5 s;
-the same plan at the end). The derated LP is the LP with every capacity row the model names
+soonest (hyperscale-10site at 30 s: the first plan after 2.6 s with neighbourhood 1 first,
+after 5.5 s with the split rounding first; the same plan at the end). The derated LP is the LP with every capacity row the model names
 (`Staging.derate`: the grid limits) narrowed by its largest item (a block at the site's
 highest PUE), warm-started from the LP's basis. The LP fills a grid limit to the last MW with
 fractional blocks; whole blocks then fit only at sites the LP did not open, which every
