@@ -202,11 +202,11 @@ def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
     return False
 
 
-def _split(run: RunFn, families: Families, box: tuple, limit: Callable[[float], float | None], gap: float) -> Run:
+def _split(run: RunFn, families: Families, box: tuple, limit: Callable[..., float | None], gap: float) -> Run:
     """The split rounding (module docstring): the infrastructure chosen in `box` with `units`
     continuous, then whole units with that infrastructure fixed. The first run's solution is
     not a plan: when it has none, it is returned as it is."""
-    infrastructure = run(INFRASTRUCTURE, limit(NEIGHBOURHOOD_SHARE), gap, relax=families.units, bounds=box,
+    infrastructure = run(INFRASTRUCTURE, limit(), gap, relax=families.units, bounds=box,
                          node_limit=NEIGHBOURHOOD_NODES)
     if infrastructure.x is None:
         return infrastructure

@@ -149,8 +149,7 @@ class _Staged:
             else:
                 self.best.offer(start, objective, "start")
         if not (options.staged and units.size and (fixed.size or flexible.size)):
-            return self.termination(self.record("full", self.run("full", self.left(), options.mip_gap,
-                                                                 start=start)), False)
+            return self._full_only(start)
         if start is None:
             loose = s.columns(s.staging.loose)
             families = Families(units, np.setdiff1d(fixed, loose), np.union1d(flexible, loose),
@@ -164,6 +163,11 @@ class _Staged:
                 return self.termination(Status.time_limit, False)
         return self._stages(units, fixed, flexible)
 
+    def _full_only(self, start: np.ndarray | None) -> Status:
+        """The whole MIP in one run with the time left, from `start` (no relaxed or purchases stage)."""
+        return self.termination(self.record("full", self.run("full", self.left(), self.options.mip_gap,
+                                                             start=start)), False)
+
     def _construction_run(self, name: str, time_limit: float | None, gap: float, **kw: Any) -> Run:
         run = self.run(name, time_limit, gap, plans=name not in RELAXATIONS, **kw)
         # the LP relaxation's objective bounds the MIP; a neighbourhood's or the derated LP's does not
@@ -173,8 +177,7 @@ class _Staged:
     def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Status:
         options, best = self.options, self.best
         if best.lp.num_col_ < DIRECT_MAX_COLUMNS:
-            return self.termination(self.record("full", self.run("full", self.left(), options.mip_gap,
-                                                                 start=best.x)), False)
+            return self._full_only(best.x)
         relaxed = self.run("relaxed", self.left(0.6), options.mip_gap, plans=False, relax=units, start=best.x)
         last = self.record("relaxed", relaxed, plan=False)
         relaxed_infeasible = last is Status.infeasible
