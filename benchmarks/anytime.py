@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import scale  # noqa: E402
 
-CHILD = "from dcopt.cli.main import main; main()"
+CHILD = "from dcopt.cli.main import run; run()"
 FIRST_PLAN = re.compile(r"^plan found after ([\d.]+) s")
 LIMITS = (10.0, 30.0, 60.0)
 

@@ -95,6 +95,26 @@ def test_the_deadline_counts_from_before_reading(tmp_path):
     assert s.solver.stages == []
 
 
+def test_the_dcopt_commands_clock_starts_when_the_package_was_imported(tmp_path, monkeypatch):
+    """`dcopt` (`run`) counts its own imports against --time-limit: its clock starts at
+    `dcopt.IMPORTED_AT`. Here that moment is set an hour back, so a limit of a minute is spent
+    before the instance is read; `main` called directly starts the clock itself."""
+    import dcopt
+    from dcopt.cli.main import run as dcopt_command
+
+    out = tmp_path / "out.json"
+    monkeypatch.setattr(dcopt, "IMPORTED_AT", time.perf_counter() - 3600.0)
+    monkeypatch.setattr(sys, "argv", ["dcopt", "solve", str(QUICKSTART), "--time-limit", "60", "-o", str(out)])
+    with pytest.raises(SystemExit) as stopped:
+        dcopt_command()
+    assert stopped.value.code == 1
+    data = json.loads(out.read_text())
+    assert data["status"] == "time_limit" and data["has_plan"] is False
+    assert data["solver"]["stages"] == []  # no solver run at all
+    result = run("solve", QUICKSTART, "--time-limit", "60", "-o", out)
+    assert result.exit_code == 0 and json.loads(out.read_text())["has_plan"] is True
+
+
 def test_a_deadline_that_passes_while_the_model_is_built_stops_the_command_there(monkeypatch):
     """Building and handing over cannot ask for the time left: the deadline's alarm stops them
     (a build that would otherwise run for a minute, whatever the machine's speed)."""
@@ -179,7 +199,7 @@ def test_a_run_that_ignores_its_interrupt_is_abandoned_with_its_plan(monkeypatch
 # =========================================================================== subprocesses
 
 CHILD = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-         "from dcopt.cli.main import main; main()")
+         "from dcopt.cli.main import run; run()")
 """The child installs Python's own Ctrl-C handler first: started from a shell's background job,
 it would inherit SIGINT ignored and Python would then never raise KeyboardInterrupt."""
 

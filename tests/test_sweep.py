@@ -290,7 +290,7 @@ def test_killed_sweep_resumed_from_the_cli_matches_an_uninterrupted_run(tmp_path
     vary = ["sites[name=tx-abilene].electricity_usd_per_mwh=50:110:3"]
     full = sweep(QUICKSTART, vary, **EXACT)
     out = tmp_path / "results.csv"
-    cmd = [sys.executable, "-c", "from dcopt.cli.main import main; main()", "sweep", str(QUICKSTART),
+    cmd = [sys.executable, "-c", "from dcopt.cli.main import run; run()", "sweep", str(QUICKSTART),
            "--vary", vary[0], "--jobs", "1", "--mip-gap", "1e-9", "--no-progress", "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -369,7 +369,7 @@ def _kill_all(pids) -> None:
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from dcopt.cli.main import main; main()", *args]
+    return [sys.executable, "-c", "from dcopt.cli.main import run; run()", *args]
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

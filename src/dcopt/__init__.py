@@ -5,6 +5,13 @@
     print(solution.tco_usd, solution.costs_npv_usd)
 """
 
+import time as _time
+
+IMPORTED_AT = _time.perf_counter()
+"""When the package was first imported (time.perf_counter()): the `dcopt` command's clock of
+--time-limit starts here, so that its own imports (about 1 s, pyomo's most) count too."""
+
+
 from .instance.errors import InstanceError, Problem
 from .instance.io import load_instance
 from .instance.schema import Instance

@@ -38,6 +38,20 @@ def main(debug: bool) -> None:
     """Design AI datacenters at minimum total cost of ownership."""
 
 
+def run() -> None:
+    """The `dcopt` command (and `python -m dcopt`): `main` with the command's clock started
+    when the package was imported (`dcopt.IMPORTED_AT`). `main` called directly (a test, or a
+    program of the user's) starts it when the command starts."""
+    from .. import IMPORTED_AT
+
+    main(obj={"started_at": IMPORTED_AT})
+
+
+def _started_at() -> float | None:
+    """When this command's clock started (None: now), from `run`."""
+    return (click.get_current_context().obj or {}).get("started_at")
+
+
 @main.command()
 @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), callback=output_path,
@@ -69,7 +83,7 @@ def solve(instance: Path, output: Path | None, csv_dir: Path | None, time_limit:
     """Solve INSTANCE (a JSON file or an Excel workbook) for the minimum-TCO plan."""
     from ..solver.deadline import Deadline
 
-    clock = Deadline(time_limit)  # the whole command counts, from here
+    clock = Deadline(time_limit, _started_at())  # the whole command counts
     from ..instance.io import load_instance
     from ..pipeline.solve import solve as solve_api
     from ..results.writers import summary, write_csv, write_json

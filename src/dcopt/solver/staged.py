@@ -6,7 +6,8 @@
 1. *relaxed*, 2. *purchases*, 3. *full*, each with the best plan so far as incumbent;
    under a time limit too short for *full*, *polish*: the best plan's sites and fabrics
    kept, its blocks and purchases free, for the time left. Models under
-   `DIRECT_MAX_COLUMNS` columns go from 0 straight to *full*.
+   `DIRECT_MAX_COLUMNS` columns go from 0 straight to *full* when no time limit, or at
+   least `DIRECT_MIN_LEFT_S` seconds, is left.
 
 Every run is guarded by the solve's `Clock` (the deadline less a reserve, and Ctrl-C): after
 Ctrl-C or an abandoned run no further run starts, and the best plan so far is the answer.
@@ -24,6 +25,7 @@ from ..status import Status
 from .deadline import Deadline
 from .highs import (
     DIRECT_MAX_COLUMNS,
+    DIRECT_MIN_LEFT_S,
     Clock,
     Incumbent,
     OnPlan,
@@ -176,7 +178,8 @@ class _Staged:
 
     def _stages(self, units: np.ndarray, fixed: np.ndarray, flexible: np.ndarray) -> Status:
         options, best = self.options, self.best
-        if best.lp.num_col_ < DIRECT_MAX_COLUMNS:
+        left = self.left()
+        if best.lp.num_col_ < DIRECT_MAX_COLUMNS and (left is None or left >= DIRECT_MIN_LEFT_S):
             return self._full_only(best.x)
         relaxed = self.run("relaxed", self.left(0.6), options.mip_gap, plans=False, relax=units, start=best.x)
         last = self.record("relaxed", relaxed, plan=False)

@@ -1,0 +1,5 @@
+"""`python -m dcopt`: the `dcopt` command."""
+
+from .cli.main import run
+
+run()
