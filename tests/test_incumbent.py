@@ -247,3 +247,32 @@ def test_the_split_rounding_fixes_the_infrastructure_its_first_run_chose():
     assert "relax" not in second  # whole units
     assert first["time_limit"] == pytest.approx(30.0) and second["time_limit"] == pytest.approx(60.0)
     assert made.neighbourhood == 0 and made.x.tolist() == [8.0, 1.0, 1.0] and made.objective == pytest.approx(19.0)
+
+
+def test_when_whole_units_cannot_fit_the_split_roundings_infrastructure_one_more_block_may_come():
+    """The split rounding's second run proven infeasible (whole units do not fit the blocks the
+    first chose): a third with the sites and fabrics still fixed and up to one more block of
+    each (`flexible`), never above the column's own bound."""
+    import highspy
+
+    from dcopt.solver.highs import Run
+
+    S = highspy.HighsModelStatus
+    lp = _tiny_lp()
+    families = Families(np.array([2]), np.array([1]), np.array([0]), np.array([0, 1, 2]))
+    lp_run = Run(S.kOptimal, True, np.array([8.9, 0.9968, 0.1]), 18.9, 18.9, 100.0)
+    chosen = Run(S.kOptimal, True, np.array([8.4, 1.0, 0.6]), 19.0, 19.0, 0.1)
+    plan = Run(S.kOptimal, True, np.array([8.0, 1.0, 1.0]), 19.0, 19.0, 0.1)
+    none = Run(S.kInfeasible, False, None, None, None, 0.1)
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [chosen], "rounded": [none, none, plan]})
+    made = construct(run, lp, families, lambda share: 60.0 * share, 1e-4)
+    assert [n for n, _ in calls] == ["lp", "rounded", INFRASTRUCTURE, "rounded", "rounded"]
+    for (_, whole), more in ((calls[3], [8.0, 1.0]), (calls[4], [9.0, 1.0])):
+        cols, lower, upper = whole["bounds"]
+        assert cols.tolist() == [0, 1] and lower.tolist() == [8.0, 1.0] and upper.tolist() == more
+    assert made.neighbourhood == 0 and made.x.tolist() == [8.0, 1.0, 1.0] and made.objective == pytest.approx(19.0)
+    # blocks chosen at their column's bound: no room above it
+    at_bound = Run(S.kOptimal, True, np.array([20.0, 1.0, 0.0]), 30.0, 30.0, 0.1)
+    run, calls = _scripted({"lp": [lp_run], INFRASTRUCTURE: [at_bound], "rounded": [none, none, plan]})
+    construct(run, lp, families, lambda share: 60.0 * share, 1e-4)
+    assert calls[4][1]["bounds"][2].tolist() == [20.0, 1.0]

@@ -19,7 +19,10 @@ until one has a plan:
 
 Beside them, the *split rounding* (neighbourhood 0): neighbourhood 2's box with `units`
 continuous, a MIP over the infrastructure only, then whole units with the infrastructure it
-chose fixed. Each is a smaller MIP than neighbourhood 2 (after presolve, large-50site's
+chose fixed (when they cannot fit it, with up to one more block of each design, site and year:
+large-50site at a 30 s limit, the first run stopped at its time limit, 1.8 s, with blocks that
+whole units cannot fill; with one more allowed, a plan 6.8 % above the LP bound after 6 s more).
+Each is a smaller MIP than neighbourhood 2 (after presolve, large-50site's
 neighbourhood 2 has 3,539 columns, 2,220 of them integer; the scaled 50 x 15's second split
 run has 1,420, 686 of them integer), and HiGHS's root work, which dominates there, shrinks
 with them (large-50site, around the derated LP: the split's plan 2.0 % above the LP bound
@@ -188,7 +191,7 @@ def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
             if k:
                 yield k, run("rounded", limit(), gap, bounds=boxes[k - 1], node_limit=NEIGHBOURHOOD_NODES)
             elif can_split:
-                yield 0, _split(run, families, boxes[1], limit, gap)
+                yield 0, _split(run, lp, families, boxes[1], limit, gap)
 
     for k, attempt in attempts():
         if attempt.x is not None:
@@ -202,17 +205,24 @@ def _round(run: RunFn, lp: highspy.HighsLp, families: Families, x: np.ndarray,
     return False
 
 
-def _split(run: RunFn, families: Families, box: tuple, limit: Callable[..., float | None], gap: float) -> Run:
+def _split(run: RunFn, lp: highspy.HighsLp, families: Families, box: tuple, limit: Callable[..., float | None],
+           gap: float) -> Run:
     """The split rounding (module docstring): the infrastructure chosen in `box` with `units`
-    continuous, then whole units with that infrastructure fixed. The first run's solution is
-    not a plan: when it has none, it is returned as it is."""
+    continuous, then whole units with that infrastructure fixed; when they cannot fit it
+    (proven in presolve, in under a second), with up to one more block (`flexible`) of each
+    design, site and year. The first run's solution is not a plan: when it has none, it is
+    returned as it is."""
     infrastructure = run(INFRASTRUCTURE, limit(), gap, relax=families.units, bounds=box,
                          node_limit=NEIGHBOURHOOD_NODES)
     if infrastructure.x is None:
         return infrastructure
     cols = np.union1d(families.fixed, families.flexible)
     at = np.round(infrastructure.x[cols])
-    return run("rounded", limit(SPLIT_UNITS_SHARE), gap, bounds=(cols, at, at), node_limit=NEIGHBOURHOOD_NODES)
+    whole = run("rounded", limit(SPLIT_UNITS_SHARE), gap, bounds=(cols, at, at), node_limit=NEIGHBOURHOOD_NODES)
+    if whole.status != highspy.HighsModelStatus.kInfeasible or not families.flexible.size:
+        return whole
+    more = np.minimum(at + np.isin(cols, families.flexible), np.array(lp.col_upper_)[cols])
+    return run("rounded", limit(SPLIT_UNITS_SHARE), gap, bounds=(cols, at, more), node_limit=NEIGHBOURHOOD_NODES)
 
 
 def derating(lp: highspy.HighsLp, rows: np.ndarray, fixed: np.ndarray) -> Callable[[highspy.Highs], None] | None:
