@@ -93,3 +93,20 @@ def test_a_small_model_goes_from_the_rounded_plan_straight_to_the_full_mip(name,
     assert "relaxed" in staged_names and staged.termination is Status.optimal
     assert direct.objective == pytest.approx(staged.objective, rel=2e-3)
     assert full.bound <= staged.objective + 1e-9 and staged.bound <= direct.objective + 1e-9
+
+
+def test_a_small_model_under_a_short_time_limit_is_solved_in_stages(monkeypatch):
+    """Under a time limit that leaves less than `DIRECT_MIN_LEFT_S` after the rounded plan, a
+    small model takes the stages too (here that minimum is raised above an hour's limit, so
+    that the path does not depend on the machine's speed)."""
+    from dcopt.solver.highs import DIRECT_MAX_COLUMNS
+
+    monkeypatch.setattr("dcopt.solver.staged.DIRECT_MIN_LEFT_S", 7200.0)
+    options = SolveOptions(mip_gap=1e-3, threads=1)
+    session, names = _session("quickstart", slow_relaxed_stage=False)
+    assert session.lp.num_col_ < DIRECT_MAX_COLUMNS
+    limited = session.solve(options, deadline=Deadline(3600.0))
+    assert "relaxed" in names and limited.has_plan
+    session, names = _session("quickstart", slow_relaxed_stage=False)
+    session.solve(options)  # no limit: straight to the full MIP
+    assert "relaxed" not in names and names[-1] == "full"

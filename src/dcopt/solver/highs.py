@@ -40,8 +40,9 @@ and power-capped 3.9, 15.8 and 18.9 s against 6.4, 26.6 and 20.3 s. Above it the
 inference-boom-or-bust (7,515) reaches 0.60 % at 120 s against HiGHS alone's 0.83 %."""
 
 DIRECT_MIN_LEFT_S = 30.0
-"""...and only with no time limit or at least this many seconds left after the rounded plan:
-under a short limit the stages reach a smaller gap first. At a 10 s limit (default gap)
+"""Models under `DIRECT_MAX_COLUMNS` go straight to the full MIP only with no time limit, or with
+at least this many seconds left after the rounded plan: under a shorter limit the stages reach
+a smaller gap first. At a 10 s limit (default gap)
 brownfield-refresh, power-capped and power-first ended 14.26, 4.45 and 2.79 % from the bound
 straight to the full MIP against 0.17, 0.09 and 0.27 % staged; at 30 s both are optimal."""
 
